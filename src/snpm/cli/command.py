@@ -1,0 +1,60 @@
+"""The Command base class: a command is a declaration (name, usage, params) plus one `run`.
+
+Help and usage text are generated from these declarations (`snpm.cli.help`), never written by hand.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from snpm.errors import UsageError
+
+if TYPE_CHECKING:
+    from snpm.cli.output import Output
+    from snpm.config import Config
+
+
+@dataclass
+class CommandContext:
+    """What a running command may use: the loaded config, the output, the process environment."""
+
+    config: Config
+    out: Output
+    env: Mapping[str, str]
+    cwd: Path
+    argv: list[str] = field(default_factory=list)
+    # the command name as npm resolved it (canonical, after aliases); exported as npm_command
+    command: str = ""
+
+
+class Command(ABC):
+    """One npm command. Subclasses declare the class attributes and implement `run`."""
+
+    name: ClassVar[str]
+    # npm's one-line description, shown first in `snpm <cmd> --help`
+    summary: ClassVar[str] = ""
+    # each entry is printed as `npm <name> <entry>` under "Usage:"
+    usage: ClassVar[tuple[str, ...]] = ("",)
+    # config keys (from snpm.config.definitions) this command reads; shown under "Options:"
+    params: ClassVar[tuple[str, ...]] = ()
+    # npm's `skipConfigValidation`: `config` must still work with an invalid auth setup, to fix it
+    skip_config_validation: ClassVar[bool] = False
+    # npm's `ignoreImplicitWorkspace`: most commands ignore a workspace found by walking up from cwd
+    ignore_implicit_workspace: ClassVar[bool] = True
+
+    def __init__(self, ctx: CommandContext) -> None:
+        self.ctx = ctx
+
+    @abstractmethod
+    async def run(self, args: list[str]) -> None:
+        """Do the command; raise SnpmError on failure. Output goes through `self.ctx.out`."""
+
+    def usage_error(self, message: str = "") -> UsageError:
+        """EUSAGE carrying this command's usage text, as npm's `this.usageError(msg)`."""
+        from snpm.cli.help import command_usage
+
+        return UsageError(message, usage=command_usage(type(self)))

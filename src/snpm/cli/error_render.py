@@ -1,0 +1,328 @@
+"""SnpmError → npm's error lines, `--json` error object and exit code: the one place errors are rendered.
+
+A port of npm's lib/utils/error-message.js (`errorMessage`, `getError`) and output-error.js. Each
+summary/detail entry is `(title, *parts)`: logged as `npm error <title> <parts joined by spaces>`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from snpm.errors import SnpmError, UnknownCommandError, UsageError
+from snpm.json_types import JsonValue
+from snpm.redact import redact_log
+
+Line = tuple[str, ...]
+
+_NETWORK_DETAIL = "\n".join(
+    [
+        "This is a problem related to network connectivity.",
+        "In most cases you are behind a proxy or have bad network settings.",
+        "",
+        "If you are behind a proxy, please make sure that the 'proxy' config is set properly.  See: 'npm help config'",
+    ]
+)
+
+
+@dataclass
+class RenderedError:
+    exit_code: int
+    code: str | int | None = None
+    standard: list[str] = field(default_factory=list)
+    verbose: list[Line] = field(default_factory=list)
+    error: list[Line] = field(default_factory=list)
+    summary: list[Line] = field(default_factory=list)
+    detail: list[Line] = field(default_factory=list)
+    json: dict[str, JsonValue] | None = None
+    suppress: bool = False
+
+    def json_error(self) -> dict[str, JsonValue]:
+        """The `{"error": …}` object npm merges into --json output (output-error.js jsonError)."""
+        obj: dict[str, JsonValue] = {
+            "code": self.code,
+            "summary": "\n".join(" ".join(line[1:]) for line in self.summary).strip(),
+            "detail": "\n".join(" ".join(line[1:]) for line in self.detail).strip(),
+        }
+        if self.json:
+            obj.update(self.json)
+        return obj
+
+
+def _as_object(err: SnpmError) -> str:
+    # npm pushes the Error object itself; node prints `Name: message` (plus a stack we do not have)
+    return f"{err.name}: {err.message}"
+
+
+def _message_lines(err: SnpmError, command: str) -> tuple[list[Line], list[Line], dict[str, JsonValue] | None]:
+    summary: list[Line] = []
+    detail: list[Line] = []
+    json_extra: dict[str, JsonValue] | None = None
+    code = err.code
+    msg = err.message
+    if code == "ENOLOCK":
+        summary.append((command, "This command requires an existing lockfile."))
+        detail.append((command, "Try creating one first with: npm i --package-lock-only"))
+        detail.append((command, f"Original error: {msg}"))
+    elif code == "ENOAUDIT":
+        summary.append(("audit", msg))
+    elif code == "ECONNREFUSED":
+        summary.append(("", _as_object(err)))
+        detail.append(
+            (
+                "",
+                "\nIf you are behind a proxy, please make sure that the 'proxy' config is set properly.  "
+                "See: 'npm help config'",
+            )
+        )
+    elif code in ("EACCES", "EPERM"):
+        summary.append(("", _as_object(err)))
+        detail.append(
+            (
+                "",
+                "\n".join(
+                    [
+                        "",
+                        "The operation was rejected by your operating system.",
+                        "It is likely you do not have the permissions to access this file as the current user",
+                        "",
+                        "If you believe this might be a permissions issue, please double-check the permissions of "
+                        "the file and its containing directories, or try running the command again as "
+                        "root/Administrator.",
+                    ]
+                ),
+            )
+        )
+    elif code == "ENOGIT":
+        summary.append(("", msg))
+        detail.append(("", "\nFailed using git.\nPlease check if you have git installed and in your PATH."))
+    elif code == "EJSONPARSE":
+        summary.append(("JSON.parse", msg))
+        detail.append(
+            (
+                "JSON.parse",
+                "Failed to parse JSON data.\nNote: package.json must be actual JSON, not just JavaScript.",
+            )
+        )
+    elif code == "EOTP" or (code == "E401" and "one-time pass" in msg):
+        body = err.body if isinstance(err.body, dict) else {}
+        auth_url, done_url = body.get("authUrl"), body.get("doneUrl")
+        if isinstance(auth_url, str) and isinstance(done_url, str):
+            json_extra = {"authUrl": auth_url, "doneUrl": done_url}
+            summary.append(("", "This operation requires a one-time password."))
+            detail.append(("", "Open this URL in your browser to authenticate:"))
+            detail.append(("", f"  {auth_url}"))
+            detail.append(("", ""))
+            detail.append(("", "After authenticating, your token can be retrieved from:"))
+            detail.append(("", f"  {done_url}"))
+        else:
+            summary.append(("", "This operation requires a one-time password from your authenticator."))
+            detail.append(
+                (
+                    "",
+                    "You can provide a one-time password by passing --otp=<code> to the command you ran.\n"
+                    "If you already provided a one-time password then it is likely that you either typoed it, "
+                    "or it timed out. Please try again.",
+                )
+            )
+    elif code == "E401":
+        challenge = next(iter(err.headers.get("www-authenticate", [])), "")
+        auth = re.split(r"[,\s]+", challenge) if challenge else []
+        if "Bearer" in auth:
+            summary.append(("", "Unable to authenticate, your authentication token seems to be invalid."))
+            detail.append(("", "To correct this please try logging in again with:\n  npm login"))
+        elif "Basic" in auth:
+            summary.append(("", "Incorrect or missing password."))
+            detail.append(
+                (
+                    "",
+                    "\n".join(
+                        [
+                            "If you were trying to login, change your password, create an authentication token or "
+                            "enable two-factor authentication then that means you likely typed your password in "
+                            "incorrectly.",
+                            "Please try again, or recover your password at:",
+                            "  https://www.npmjs.com/forgot",
+                            "",
+                            "If you were doing some other operation then your saved credentials are probably out "
+                            "of date.",
+                            "To correct this please try logging in again with:",
+                            "  npm login",
+                        ]
+                    ),
+                )
+            )
+        else:
+            summary.append(("", msg))
+    elif code == "E404":
+        summary.append(("404", re.sub(r"^404\s+", "", msg)))
+        if err.pkgid and err.pkgid != "-":
+            detail.extend(_not_found_detail(err.pkgid))
+    elif code == "EPUBLISHCONFLICT":
+        summary.append(("publish fail", "Cannot publish over existing version."))
+        detail.append(("publish fail", "Update the 'version' field in package.json and try again."))
+        detail.append(("publish fail", ""))
+        detail.append(("publish fail", "To automatically increment version numbers, see:"))
+        detail.append(("publish fail", "  npm help version"))
+    elif code == "EISGIT":
+        summary.append(("git", msg))
+        summary.append(("git", f"  {err.path}"))
+        detail.append(("git", "Refusing to remove it. Update manually, or move it out of the way first."))
+    elif code == "EEXIST":
+        summary.append(("", msg))
+        summary.append(("", "File exists: " + str(err.dest or err.path)))
+        detail.append(("", "Remove the existing file and try again, or run npm"))
+        detail.append(("", "with --force to overwrite files recklessly."))
+    elif code == "ENEEDAUTH":
+        summary.append(("need auth", msg))
+        detail.append(("need auth", "You need to authorize this machine using `npm adduser`"))
+    elif code in ("ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "ERR_SOCKET_TIMEOUT", "EAI_FAIL"):
+        summary.append(("network", msg))
+        detail.append(("network", _NETWORK_DETAIL))
+    elif code == "ETARGET":
+        summary.append(("notarget", msg))
+        detail.append(
+            (
+                "notarget",
+                "In most cases you or one of your dependencies are requesting a package version that doesn't exist.",
+            )
+        )
+    elif code == "E403":
+        summary.append(("403", msg))
+        detail.append(
+            (
+                "403",
+                "In most cases, you or one of your dependencies are requesting a package version that is "
+                "forbidden by your security policy, or on a server you do not have access to.",
+            )
+        )
+    elif code == "ENOSPC":
+        summary.append(("nospc", msg))
+        detail.append(
+            (
+                "nospc",
+                "There appears to be insufficient space on your system to finish.\nClear up some disk space and try again.",
+            )
+        )
+    elif code == "EROFS":
+        summary.append(("rofs", msg))
+        detail.append(
+            (
+                "rofs",
+                "Often virtualized file systems, or other file systems that don't support symlinks, give this error.",
+            )
+        )
+    elif code == "ENOENT":
+        summary.append(("enoent", msg))
+        hint = f"\nCheck if the file '{err.file}' is present." if err.file else ""
+        detail.append(("enoent", "This is related to npm not being able to find a file.\n" + hint))
+    else:
+        summary.append(("", msg))
+        if err.detail:
+            detail.append(("", err.detail))
+    return summary, detail, json_extra
+
+
+def _not_found_detail(pkgid: str) -> list[Line]:
+    from snpm.spec.names import validate_package_name
+
+    pkg = re.sub(r"(?!^)@.*$", "", pkgid)
+    lines: list[Line] = [
+        ("404", ""),
+        (
+            "404",
+            "",
+            f"The requested resource '{redact_log(pkgid)}' could not be found or you do not have permission "
+            "to access it.",
+        ),
+    ]
+    result = validate_package_name(pkg)
+    if not result.valid_for_new_packages:
+        lines.append(("404", "This package name is not valid, because", ""))
+        problems = [*result.errors, *result.warnings]
+        lines.extend(("404", f" {i + 1}. {item}") for i, item in enumerate(problems))
+    lines.append(("404", ""))
+    lines.append(("404", "Note that you can also install from a"))
+    lines.append(("404", "tarball, folder, http url, or git url."))
+    return lines
+
+
+def exit_code_of(err: SnpmError) -> int:
+    """npm's getExitCodeFromError: numeric errno, else numeric code, else 1 (and never 0)."""
+    if err.exit_code is not None:
+        return err.exit_code
+    if isinstance(err.errno, int) and err.errno:
+        return err.errno & 0xFF
+    if isinstance(err.code, int) and err.code:
+        return err.code & 0xFF
+    return 1
+
+
+def render(err: BaseException, *, command: str = "", suggestions: str = "") -> RenderedError:
+    """Everything npm prints for an error, split into its parts (npm's getError)."""
+    if isinstance(err, UnknownCommandError):
+        return RenderedError(
+            exit_code=1,
+            suppress=True,
+            standard=[
+                f'Unknown command: "{err.command}"',
+                err.suggestions,
+                "To see a list of supported npm commands, run:",
+                "  npm help",
+            ],
+        )
+    if not isinstance(err, SnpmError):
+        # a bug in snpm: show it like npm shows an unexpected Error (message + the type in verbose)
+        wrapped = SnpmError(f"{type(err).__name__}: {err}")
+        rendered = render(wrapped, command=command)
+        rendered.verbose.insert(0, ("type", type(err).__name__))
+        return rendered
+    code = err.code
+    if code is None:
+        match = re.match(r"^(?:Error: )?(E[A-Z]+)", err.message)
+        code = match.group(1) if match else None
+        err.code = code
+    if isinstance(err, UsageError):
+        # npm's usageError: message `\n<prefix>\n\n<usage>` rendered under an empty title
+        text = f"\n{err.message}\n\n{err.usage}" if err.message else f"\n{err.usage}"
+        summary: list[Line] = [("", text)]
+        detail: list[Line] = []
+        extra = None
+    else:
+        summary, detail, extra = _message_lines(err, command)
+    verbose: list[Line] = []
+    if isinstance(getattr(err, "status", None), int):
+        verbose.append(("statusCode", str(getattr(err, "status"))))  # noqa: B009 - not every error has it
+    if err.pkgid:
+        verbose.append(("pkgid", redact_log(err.pkgid)))
+    error_lines: list[Line] = [
+        (key, str(value))
+        for key, value in (
+            ("code", code),
+            ("syscall", err.syscall),
+            ("file", err.file),
+            ("path", err.path),
+            ("dest", err.dest),
+            ("errno", err.errno),
+        )
+        if value
+    ]
+    return RenderedError(
+        exit_code=exit_code_of(err),
+        code=code,
+        verbose=verbose,
+        error=error_lines,
+        summary=summary,
+        detail=detail,
+        json=extra,
+    )
+
+
+def json_dumps(value: JsonValue) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def all_lines(rendered: RenderedError) -> Sequence[Line]:
+    return [*rendered.error, *rendered.summary, *rendered.detail]

@@ -1,0 +1,181 @@
+"""`snpm` and `snpx`: load config, pick the command, run it once under asyncio, render, exit.
+
+The only `asyncio.run` of the client lives here. Mirrors npm's cli/entry.js, npm.js (load, exec) and
+exit-handler.js: the order of log lines, the log file and the exit codes follow them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from snpm import NPM_VERSION, __version__
+from snpm.cli.command import CommandContext
+from snpm.cli.command_table import deref, did_you_mean, load_command
+from snpm.cli.error_render import RenderedError, render
+from snpm.cli.output import DisplaySettings, Output, run_id
+from snpm.errors import SnpmError, UnknownCommandError
+
+
+def main() -> None:
+    """Console entry point of `snpm`."""
+    sys.exit(run(sys.argv[1:]))
+
+
+def npx_main() -> None:
+    """Console entry point of `snpx` (npm's bin/npx-cli.js turns its argv into `npm exec …`)."""
+    from snpm.cli.npx import npx_argv
+
+    sys.exit(run(npx_argv(sys.argv[1:])))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one snpm command line and return the process exit code."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    out = Output(stdout, stderr)
+    out.log.verbose("cli", f"{sys.executable} {sys.argv[0] if sys.argv else 'snpm'}")
+    out.log.info("using", f"snpm@{__version__} (npm@{NPM_VERSION})")
+    out.log.info("using", f"python@{platform.python_version()}")
+    command = ""
+    loaded = False
+    exit_code = 0
+    rendered: RenderedError | None = None
+    try:
+        from snpm.config import load_config
+
+        config = load_config(list(argv), env=env, cwd=cwd)
+        loaded = True
+        _load_display(out, config, env)
+        if config.get("version", "cli"):
+            out.standard(NPM_VERSION)
+            return 0
+        remain = list(config.remain)
+        if config.get("versions", "cli"):
+            remain = ["version"]
+        typed = remain[0] if remain else None
+        args = remain[1:]
+        command = deref(typed) or ""
+        _open_log_file(out, config)
+        out.log.verbose("title", " ".join(["npm", *remain]).strip())
+        out.log.verbose("argv", " ".join(f'"{a}"' for a in argv))
+        if config.get("force"):
+            out.log.warn("using --force", "Recommended protections disabled.")
+        if typed is None:
+            from snpm.cli.help import general_usage
+
+            out.standard(general_usage(str(config.get("userconfig")), NPM_VERSION, _npm_root()))
+            exit_code = 1
+            return exit_code
+        if not command:
+            raise UnknownCommandError(typed, did_you_mean(typed))
+        command_class = load_command(command)
+        ctx = CommandContext(config=config, out=out, env=env, cwd=cwd, argv=list(argv), command=command)
+        instance = command_class(ctx)
+        if not command_class.skip_config_validation:
+            config.validate()
+        for title, message in config.warnings:
+            out.log.warn(title, message)
+        if config.get("usage"):
+            from snpm.cli.help import command_usage
+
+            out.standard(command_usage(command_class))
+            return 0
+        asyncio.run(instance.run(args))
+    except KeyboardInterrupt:
+        exit_code = 130
+    except (SnpmError, Exception) as err:  # noqa: BLE001 - every failure is rendered the npm way
+        rendered = render(err, command=command)
+        exit_code = rendered.exit_code
+        if not loaded:
+            out.load(DisplaySettings())
+        _show_error(out, rendered)
+    finally:
+        _exit(out, exit_code, rendered, cwd, json_mode=out.settings.json)
+    return exit_code
+
+
+def _load_display(out: Output, config: object, env: Mapping[str, str]) -> None:
+    from snpm.config.settings import output_settings
+
+    settings = output_settings(config, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty())  # type: ignore[arg-type]
+    get = config.get  # type: ignore[attr-defined]
+    find = config.find  # type: ignore[attr-defined]
+    # npm's own heading word is `npm`; snpm shows its own name unless the user chose a heading
+    heading = settings.heading if find("heading") not in (None, "default") else "snpm"
+    out.load(
+        DisplaySettings(
+            loglevel=str(settings.loglevel),
+            heading=heading,
+            color_stderr=bool(settings.color_stderr),
+            color_stdout=bool(settings.color_stdout),
+            timing=bool(get("timing")),
+            json=bool(get("json")),
+        )
+    )
+
+
+def _open_log_file(out: Output, config: object) -> None:
+    get = config.get  # type: ignore[attr-defined]
+    cache = Path(str(get("cache")))
+    logs_dir = get("logs-dir")
+    folder = Path(str(logs_dir)) if logs_dir else cache / "_logs"
+    logs_max = int(get("logs-max") or 0)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        out.log.verbose("cache", f"could not create cache: {err}")
+    if logs_max > 0:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            out.log.verbose("logfile", f"could not create logs-dir: {err}")
+    prefix = str(folder / f"{run_id()}-")
+    out.log.verbose("logfile", f"logs-max:{logs_max} dir:{prefix}")
+    out.logfile.open(prefix, logs_max)
+    out.log.verbose("logfile", out.logfile.files[0] if out.logfile.files else "no logfile created")
+
+
+def _show_error(out: Output, rendered: RenderedError) -> None:
+    for line in rendered.standard:
+        out.standard(line)
+    for title, *parts in rendered.verbose:
+        out.log.verbose(title, *parts)
+    for title, *parts in [*rendered.error, *rendered.summary, *rendered.detail]:
+        out.log.error(title, *parts)
+
+
+def _exit(out: Output, code: int, rendered: RenderedError | None, cwd: Path, *, json_mode: bool) -> None:
+    json_error = rendered.json_error() if rendered is not None and json_mode and not rendered.suppress else None
+    out.flush(json_error)
+    out.log.verbose("cwd", str(cwd))
+    out.log.verbose("os", f"{platform.system()} {platform.release()}")
+    out.log.verbose("python", platform.python_version())
+    out.log.verbose("npm ", f"v{NPM_VERSION}")
+    out.log.verbose("exit", str(code))
+    if code:
+        out.log.verbose("code", str(code))
+    else:
+        out.log.info("ok")
+    if rendered is not None and not rendered.suppress:
+        if out.logfile.files:
+            out.log.error("", f"A complete log of this run can be found in: {out.logfile.files[0]}")
+        else:
+            out.log.error("", "Log files were not written due to the config logs-max=0")
+    out.close()
+
+
+def _npm_root() -> str:
+    return str(Path(__file__).resolve().parent.parent)
