@@ -147,28 +147,28 @@ class Logger:
         self._out = output
 
     def error(self, title: str, *message: object) -> None:
-        self._out.log("error", title, *message)
+        self._out.emit("error", title, *message)
 
     def warn(self, title: str, *message: object) -> None:
-        self._out.log("warn", title, *message)
+        self._out.emit("warn", title, *message)
 
     def notice(self, title: str, *message: object) -> None:
-        self._out.log("notice", title, *message)
+        self._out.emit("notice", title, *message)
 
     def http(self, title: str, *message: object) -> None:
-        self._out.log("http", title, *message)
+        self._out.emit("http", title, *message)
 
     def info(self, title: str, *message: object) -> None:
-        self._out.log("info", title, *message)
+        self._out.emit("info", title, *message)
 
     def verbose(self, title: str, *message: object) -> None:
-        self._out.log("verbose", title, *message)
+        self._out.emit("verbose", title, *message)
 
     def silly(self, title: str, *message: object) -> None:
-        self._out.log("silly", title, *message)
+        self._out.emit("silly", title, *message)
 
     def timing(self, title: str, *message: object) -> None:
-        self._out.log("timing", title, *message)
+        self._out.emit("timing", title, *message)
 
 
 class Output:
@@ -222,7 +222,7 @@ class Output:
         self._json = []
 
     # ── logs ──
-    def log(self, level: str, title: str, *message: object) -> None:
+    def emit(self, level: str, title: str, *message: object) -> None:
         text = " ".join(str(m) for m in message)
         if level != "timing" or self.settings.timing:
             self.logfile.log(level, title, text)
