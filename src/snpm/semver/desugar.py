@@ -1,0 +1,186 @@
+"""Range sugar to plain comparators: hyphen ranges, `^`, `~`, x-ranges, `*` (node-semver's parseRange).
+
+A line-by-line port of the string rewriting in `classes/range.js`, quirks included: numbers that
+get incremented go through JS double arithmetic (`+M + 1`), a group that did not take part is
+`undefined` (None here), and the non-global JS regexes replace only their first match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from snpm.semver import javascript, tokens
+
+
+def _is_x(identifier: str | None) -> bool:
+    return not identifier or identifier.lower() == "x" or identifier == "*"
+
+
+def _invalid_x_range_order(major: str | None, minor: str | None, patch: str | None) -> bool:
+    return (_is_x(major) and not _is_x(minor)) or (_is_x(minor) and bool(patch) and not _is_x(patch))
+
+
+def hyphen_replace(text: str, loose: bool, include_prerelease: bool) -> str:
+    """`1.2.3 - 2.3.4` => `>=1.2.3 <=2.3.4` (first match only, like the JS non-global regex)."""
+    pattern = tokens.HYPHENRANGELOOSE if loose else tokens.HYPHENRANGE
+    dash0 = "-0" if include_prerelease else ""
+
+    def replace(m: re.Match[str]) -> str:
+        start, f_major, f_minor, f_patch, f_pre = m.group(1, 2, 3, 4, 5)
+        end, t_major, t_minor, t_patch, t_pre = m.group(7, 8, 9, 10, 11)
+        if _is_x(f_major):
+            start = ""
+        elif _is_x(f_minor):
+            start = f">={f_major}.0.0{dash0}"
+        elif _is_x(f_patch):
+            start = f">={f_major}.{f_minor}.0{dash0}"
+        elif f_pre:
+            start = f">={start}"
+        else:
+            start = f">={start}{dash0}"
+        if _is_x(t_major):
+            end = ""
+        elif _is_x(t_minor):
+            end = f"<{javascript.increment(t_major)}.0.0-0"
+        elif _is_x(t_patch):
+            end = f"<{t_major}.{javascript.increment(t_minor)}.0-0"
+        elif t_pre:
+            end = f"<={t_major}.{t_minor}.{t_patch}-{t_pre}"
+        elif include_prerelease:
+            end = f"<{t_major}.{t_minor}.{javascript.increment(t_patch)}-0"
+        else:
+            end = f"<={end}"
+        return javascript.trim(f"{start} {end}")
+
+    return pattern.sub(replace, text, count=1)
+
+
+def _replace_caret(comp: str, loose: bool, include_prerelease: bool) -> str:
+    z = "-0" if include_prerelease else ""
+
+    def replace(m: re.Match[str]) -> str:
+        major, minor, patch, pre = m.group(1, 2, 3, 4)
+        if _is_x(major):
+            return ""
+        if _is_x(minor):
+            return f">={major}.0.0{z} <{javascript.increment(major)}.0.0-0"
+        if _is_x(patch):
+            if major == "0":
+                return f">={major}.{minor}.0{z} <{major}.{javascript.increment(minor)}.0-0"
+            return f">={major}.{minor}.0{z} <{javascript.increment(major)}.0.0-0"
+        low = f">={major}.{minor}.{patch}-{pre}" if pre else f">={major}.{minor}.{patch}"
+        if major == "0":
+            if minor == "0":
+                return f"{low} <{major}.{minor}.{javascript.increment(patch)}-0"
+            return f"{low} <{major}.{javascript.increment(minor)}.0-0"
+        return f"{low} <{javascript.increment(major)}.0.0-0"
+
+    return (tokens.CARETLOOSE if loose else tokens.CARET).sub(replace, comp, count=1)
+
+
+def _replace_tilde(comp: str, loose: bool, include_prerelease: bool) -> str:
+    z = "-0" if include_prerelease else ""
+
+    def replace(m: re.Match[str]) -> str:
+        major, minor, patch, pre = m.group(1, 2, 3, 4)
+        if _is_x(major):
+            return ""
+        if _is_x(minor):
+            return f">={major}.0.0{z} <{javascript.increment(major)}.0.0-0"
+        if _is_x(patch):
+            return f">={major}.{minor}.0{z} <{major}.{javascript.increment(minor)}.0-0"
+        if pre:
+            return f">={major}.{minor}.{patch}-{pre} <{major}.{javascript.increment(minor)}.0-0"
+        return f">={major}.{minor}.{patch} <{major}.{javascript.increment(minor)}.0-0"
+
+    return (tokens.TILDELOOSE if loose else tokens.TILDE).sub(replace, comp, count=1)
+
+
+def _replace_x_range(comp: str, loose: bool, include_prerelease: bool) -> str:
+    comp = javascript.trim(comp)
+
+    def replace(m: re.Match[str]) -> str:
+        gtlt = m.group(1) or ""
+        major, minor, patch = m.group(2, 3, 4)
+        if _invalid_x_range_order(major, minor, patch):
+            return comp
+        x_major = _is_x(major)
+        x_minor = x_major or _is_x(minor)
+        x_patch = x_minor or _is_x(patch)
+        if gtlt == "=" and x_patch:
+            gtlt = ""
+        pre = "-0" if include_prerelease else ""
+        if x_major:
+            # `>*` and `<*` allow nothing; anything else with a major x allows everything
+            return "<0.0.0-0" if gtlt in (">", "<") else "*"
+        assert major is not None
+        if gtlt and x_patch:
+            if x_minor:
+                minor = "0"
+            patch = "0"
+            if gtlt == ">":
+                # >1 => >=2.0.0, >1.2 => >=1.3.0
+                gtlt = ">="
+                if x_minor:
+                    major = javascript.increment(major)
+                    minor = "0"
+                else:
+                    assert minor is not None
+                    minor = javascript.increment(minor)
+                patch = "0"
+            elif gtlt == "<=":
+                # <=0.7.x is <0.8.0-0: every 0.7.x passes
+                gtlt = "<"
+                if x_minor:
+                    major = javascript.increment(major)
+                else:
+                    assert minor is not None
+                    minor = javascript.increment(minor)
+            if gtlt == "<":
+                pre = "-0"
+            return f"{gtlt}{major}.{minor}.{patch}{pre}"
+        if x_minor:
+            return f">={major}.0.0{pre} <{javascript.increment(major)}.0.0-0"
+        if x_patch:
+            assert minor is not None
+            return f">={major}.{minor}.0{pre} <{major}.{javascript.increment(minor)}.0-0"
+        return m.group(0)
+
+    return (tokens.XRANGELOOSE if loose else tokens.XRANGE).sub(replace, comp, count=1)
+
+
+def _each_word(
+    comp: str, replace: Callable[[str, bool, bool], str], loose: bool, include_prerelease: bool
+) -> str:
+    words = javascript.split_whitespace(javascript.trim(comp))
+    return " ".join(replace(word, loose, include_prerelease) for word in words)
+
+
+def parse_comparator(comp: str, loose: bool, include_prerelease: bool) -> str:
+    """One space-separated word of a range to comparator text (`parseComparator`)."""
+    comp = tokens.BUILD.sub("", comp, count=1)
+    comp = _each_word(comp, _replace_caret, loose, include_prerelease)
+    comp = _each_word(comp, _replace_tilde, loose, include_prerelease)
+    comp = " ".join(
+        _replace_x_range(word, loose, include_prerelease) for word in javascript.split_whitespace(comp)
+    )
+    # `*` is ANDed with everything else, and '' already means any version: drop it.
+    return tokens.STAR.sub("", javascript.trim(comp), count=1)
+
+
+def replace_gte0(comp: str, include_prerelease: bool) -> str:
+    """`>=0.0.0` (or `>=0.0.0-0` with includePrerelease) is the same as `*`."""
+    pattern = tokens.GTE0PRE if include_prerelease else tokens.GTE0
+    return pattern.sub("", javascript.trim(comp), count=1)
+
+
+def desugar(text: str, loose: bool, include_prerelease: bool) -> list[str]:
+    """One `||` part of a range to comparator strings, before validation (the start of parseRange)."""
+    text = tokens.BUILDSTRIP.sub("", text)
+    text = hyphen_replace(text, loose, include_prerelease)
+    text = tokens.COMPARATORTRIM.sub(tokens.COMPARATOR_TRIM_REPLACE, text)
+    text = tokens.TILDETRIM.sub(tokens.TILDE_TRIM_REPLACE, text)
+    text = tokens.CARETTRIM.sub(tokens.CARET_TRIM_REPLACE, text)
+    joined = " ".join(parse_comparator(word, loose, include_prerelease) for word in text.split(" "))
+    return [replace_gte0(word, include_prerelease) for word in javascript.split_whitespace(joined)]

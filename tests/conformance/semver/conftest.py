@@ -1,0 +1,10 @@
+"""Makes the table loader next to these tests (js_semver_args) importable in every pytest import mode."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
