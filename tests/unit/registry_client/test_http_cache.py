@@ -1,0 +1,246 @@
+"""snpm.cache.http_cache: make-fetch-happen's cache algorithm and http-cache-semantics freshness,
+driven by a fake `remote` (no sockets) over a real cacache folder in tmp_path."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from snpm.cache import index
+from snpm.cache.http_cache import CachePolicy, CacheResult, HttpCache, cache_key, media_types
+from snpm.errors import NetworkError, SnpmError
+
+URL = "http://reg.test/demo"
+FULL = {"accept": "application/json"}
+CORGI = {"accept": "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"}
+
+
+@dataclass
+class FakeResponse:
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    url: str = URL
+
+    async def read(self) -> bytes:
+        return self.body
+
+
+@dataclass
+class FakeRemote:
+    answers: list[FakeResponse | Exception]
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+    async def __call__(self, headers: Mapping[str, str]) -> FakeResponse:
+        self.seen.append(dict(headers))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def http_date(offset: float = 0) -> str:
+    return email.utils.formatdate(time.time() + offset, usegmt=True)
+
+
+def run(cache: HttpCache, remote: FakeRemote, headers: Mapping[str, str] = FULL, **kw: Any) -> CacheResult:
+    return asyncio.run(cache.fetch(URL, headers=headers, remote=remote, **kw))
+
+
+def test_cache_key_drops_credentials_and_fragment() -> None:
+    assert (
+        cache_key("https://u:p@reg.test/a?b=1#frag")
+        == "make-fetch-happen:request-cache:https://reg.test/a?b=1"
+    )
+    assert cache_key("http://reg.test") == "make-fetch-happen:request-cache:http://reg.test/"
+
+
+def test_media_types_like_negotiator() -> None:
+    # expected values printed by npm's bundled negotiator
+    assert media_types(CORGI["accept"]) == ["application/vnd.npm.install-v1+json", "*/*", "application/json"]
+    assert media_types(None) == ["*/*"]
+    assert media_types("text/html;q=0, application/json") == ["application/json"]
+    assert media_types('a/b;x="1,2";q=0.5, c/d') == ["c/d", "a/b"]
+
+
+def test_miss_stores_npm_shaped_metadata(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    remote = FakeRemote(
+        [FakeResponse(200, b'{"name":"demo"}', {"etag": '"1"', "cache-control": "max-age=300", "age": "5"})]
+    )
+    result = run(cache, remote, {**FULL, "authorization": "Bearer secret", "user-agent": "ua"})
+    assert result.cache_status == "miss"
+    entry = index.find(tmp_path, cache_key(URL))
+    assert entry is not None and isinstance(entry.metadata, dict)
+    meta = entry.metadata
+    assert set(meta) == {"time", "url", "reqHeaders", "resHeaders", "options"}
+    assert meta["url"] == URL and meta["options"] == {"compress": True}
+    assert meta["reqHeaders"] == {"accept": "application/json"}  # never authorization
+    assert meta["resHeaders"] == {"etag": '"1"', "cache-control": "max-age=300"}  # never age
+    assert entry.size == len(b'{"name":"demo"}')
+
+
+def test_fresh_hit_then_stale_revalidation_with_304(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    headers = {
+        "etag": '"v1"',
+        "last-modified": "Wed, 01 Jan 2020 00:00:00 GMT",
+        "cache-control": "max-age=300",
+    }
+    run(cache, FakeRemote([FakeResponse(200, b"doc", headers)]))
+    hit = run(cache, FakeRemote([]))
+    assert hit.cache_status == "hit" and hit.body == b"doc"
+    remote = FakeRemote([FakeResponse(304, b"", {"etag": '"v1"'})])
+    result = run(cache, remote, mode="no-cache")
+    assert result.cache_status == "revalidated" and result.body == b"doc"
+    assert remote.seen[0]["if-none-match"] == '"v1"'
+    assert remote.seen[0]["if-modified-since"] == "Wed, 01 Jan 2020 00:00:00 GMT"
+    # the 304 kept the stored headers it did not repeat
+    entry = index.find(tmp_path, cache_key(URL))
+    assert entry is not None and isinstance(entry.metadata, dict)
+    assert entry.metadata["resHeaders"] == {
+        "etag": '"v1"',
+        "last-modified": headers["last-modified"],
+        "cache-control": "max-age=300",
+    }
+
+
+def test_modified_answer_replaces_the_entry(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    run(cache, FakeRemote([FakeResponse(200, b"old", {"etag": '"1"'})]))
+    result = run(cache, FakeRemote([FakeResponse(200, b"new", {"etag": '"2"'})]))  # no max-age: stale
+    assert result.cache_status == "updated" and result.body == b"new"
+    assert run(cache, FakeRemote([]), mode="force-cache").body == b"new"
+
+
+def test_prefer_offline_uses_stale_entries_and_offline_misses(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    run(cache, FakeRemote([FakeResponse(200, b"doc", {"cache-control": "max-age=0"})]))
+    stale = run(cache, FakeRemote([]), mode="force-cache")
+    assert stale.cache_status == "stale"
+    assert run(cache, FakeRemote([]), mode="only-if-cached").body == b"doc"
+    with pytest.raises(SnpmError) as info:
+        asyncio.run(
+            cache.fetch("http://reg.test/other", headers=FULL, remote=FakeRemote([]), mode="only-if-cached")
+        )
+    assert info.value.code == "ENOTCACHED"
+    assert info.value.message == (
+        "request to http://reg.test/other failed: cache mode is 'only-if-cached' but no cached response is available."
+    )
+
+
+def test_variants_do_not_answer_for_each_other(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    run(cache, FakeRemote([FakeResponse(200, b"full", {"cache-control": "max-age=300"})]), FULL)
+    run(cache, FakeRemote([FakeResponse(200, b"corgi", {"cache-control": "max-age=300"})]), CORGI)
+    assert run(cache, FakeRemote([]), FULL).body == b"full"
+    assert run(cache, FakeRemote([]), CORGI).body == b"corgi"
+
+
+def test_uncacheable_answers_are_not_stored(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    result = run(cache, FakeRemote([FakeResponse(404, b'{"error":"Not found"}')]))
+    assert result.status == 404 and result.cache_status == "skip"
+    run(cache, FakeRemote([FakeResponse(200, b"x", {"cache-control": "no-store"})]))
+    assert index.find(tmp_path, cache_key(URL)) is None
+    bypass = run(cache, FakeRemote([FakeResponse(200, b"y")]), mode="no-store")
+    assert bypass.cache_status is None and index.find(tmp_path, cache_key(URL)) is None
+
+
+def test_network_failure_during_revalidation_serves_stale(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    run(cache, FakeRemote([FakeResponse(200, b"doc", {"etag": '"1"'})]))
+    down = NetworkError("boom", code="ECONNREFUSED")
+    assert run(cache, FakeRemote([down])).cache_status == "stale"
+    cache2 = HttpCache(tmp_path / "b")
+    run(cache2, FakeRemote([FakeResponse(200, b"doc", {"cache-control": "must-revalidate"})]))
+    with pytest.raises(NetworkError):
+        run(cache2, FakeRemote([down]))
+
+
+def test_integrity_must_match_the_entry(tmp_path: Path) -> None:
+    from snpm.integrity import compute
+
+    cache = HttpCache(tmp_path)
+    data = b"tarball bytes"
+    good = str(compute(data))
+    run(cache, FakeRemote([FakeResponse(200, data, {"cache-control": "max-age=300"})]), {}, integrity=good)
+    assert run(cache, FakeRemote([]), {}, integrity=good).cache_status == "hit"
+    other = str(compute(b"other"))
+    miss = run(cache, FakeRemote([FakeResponse(200, b"other")]), {}, integrity=other)
+    assert miss.cache_status == "miss"
+
+
+def test_missing_content_falls_back_to_the_network(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    stored = run(cache, FakeRemote([FakeResponse(200, b"doc", {"cache-control": "max-age=300"})]))
+    for blob in (tmp_path / "_cacache" / "content-v2").rglob("*"):
+        if blob.is_file():
+            blob.unlink()
+    assert stored.integrity
+    again = run(cache, FakeRemote([FakeResponse(200, b"doc2", {"cache-control": "max-age=300"})]))
+    assert again.body == b"doc2"
+
+
+def test_invalidate_drops_the_url(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+    run(cache, FakeRemote([FakeResponse(200, b"doc", {"cache-control": "max-age=300"})]))
+    cache.invalidate(URL)
+    assert index.find(tmp_path, cache_key(URL)) is None
+
+
+def policy(res: dict[str, str], *, age_s: float = 0, req: dict[str, str] | None = None) -> CachePolicy:
+    return CachePolicy(
+        req_headers=req or {}, status=200, res_headers=res, response_time_ms=(time.time() - age_s) * 1000
+    )
+
+
+def test_freshness_rules() -> None:
+    assert not policy({"cache-control": "max-age=300"}, age_s=10).needs_revalidation({})
+    assert policy({"cache-control": "max-age=300"}, age_s=400).needs_revalidation({})
+    assert policy({"cache-control": "max-age=300, must-revalidate"}).needs_revalidation({})
+    assert policy({"cache-control": "no-cache"}).needs_revalidation({})
+    assert policy({}).needs_revalidation({})  # no lifetime at all
+    # heuristic: 10% of the time since Last-Modified
+    lm = {"date": http_date(), "last-modified": http_date(-10_000)}
+    assert not policy(lm, age_s=0).needs_revalidation({})
+    assert policy({"expires": http_date(-5), "date": http_date()}).needs_revalidation({})
+    assert not policy({"expires": http_date(60), "date": http_date()}).needs_revalidation({})
+    assert policy({"cache-control": "max-age=300"}).needs_revalidation({"cache-control": "no-cache"})
+    assert not policy({"cache-control": "max-age=1"}, age_s=5).needs_revalidation(
+        {"cache-control": "max-stale"}
+    )
+    assert policy({"pragma": "no-cache"}).needs_revalidation({})
+    # cargo-cult pre-check/post-check drop no-cache
+    assert not policy(
+        {"cache-control": "no-cache, max-age=60, pre-check=0, post-check=0"}
+    ).needs_revalidation({})
+
+
+def test_vary() -> None:
+    p = policy({"cache-control": "max-age=60", "vary": "Accept"}, req={"accept": "application/json"})
+    assert not p.needs_revalidation({"accept": "application/json"})
+    assert p.needs_revalidation({"accept": "*/*"})
+    assert policy({"cache-control": "max-age=60", "vary": "*"}).needs_revalidation({})
+
+
+def test_revalidation_headers() -> None:
+    p = policy({"etag": 'W/"weak"', "last-modified": "Wed, 01 Jan 2020 00:00:00 GMT"})
+    headers = p.revalidation_headers({"accept": "application/json", "connection": "keep-alive"})
+    assert headers == {
+        "accept": "application/json",
+        "if-none-match": 'W/"weak"',
+        "if-modified-since": "Wed, 01 Jan 2020 00:00:00 GMT",
+    }
+    assert p.revalidated(304) and not p.revalidated(200)
+    # a 5xx counts as "not modified" only while the entry (plus stale-if-error) is still fresh
+    assert p.revalidated(500)  # the Last-Modified heuristic keeps this one fresh
+    assert not policy({"cache-control": "max-age=0"}).revalidated(500)
+    assert policy({"cache-control": "max-age=60, stale-if-error=600"}).revalidated(503)
