@@ -305,7 +305,8 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
             ("file", err.file),
             ("path", err.path),
             ("dest", err.dest),
-            ("errno", err.errno),
+            # node puts the code string in `errno` for network errors (`errno ECONNREFUSED`)
+            ("errno", err.errno if err.errno is not None else err.extra.get("errno")),
         )
         if value
     ]

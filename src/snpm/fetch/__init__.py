@@ -1,0 +1,1 @@
+"""Fetchers: a spec to its manifest and tarball (pacote's shape)."""

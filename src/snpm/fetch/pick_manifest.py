@@ -1,0 +1,202 @@
+"""Which version of a packument a spec gets: a port of npm-pick-manifest 11 (as npm 11.19 bundles it).
+
+Pure: works on the packument's JSON. The rules, in npm's order: an explicit tag wins outright; an exact
+version must exist; otherwise the default tag (`latest`) is taken when it satisfies the range and is
+not deprecated, engine-incompatible, avoided, staged or restricted; else the highest version by
+(not avoided, not restricted, not staged, not deprecated and engine ok, engine ok, not deprecated, semver).
+`before` hides versions published later than the date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from snpm import semver
+from snpm.errors import ResolveError, SnpmError
+from snpm.json_types import JsonObject, JsonValue
+from snpm.spec import RegistrySpec, resolve
+
+_AVOID = {"include_prerelease": True, "loose": True}
+
+
+@dataclass(frozen=True, slots=True)
+class PickOptions:
+    default_tag: str = "latest"
+    # epoch milliseconds; versions published after it are invisible (npm's `before`)
+    before_ms: float | None = None
+    node_version: str | None = None
+    npm_version: str | None = None
+    include_staged: bool = False
+    avoid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    manifest: JsonObject
+    should_avoid: bool = False
+
+
+def _obj(value: JsonValue) -> JsonObject:
+    return value if isinstance(value, dict) else {}
+
+
+def _time_ms(text: JsonValue) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
+    except ValueError:
+        return None
+
+
+def _is_before(times: JsonObject | None, version: str | None, limit: float) -> bool:
+    if not times or version is None or version not in times:
+        return True
+    when = _time_ms(times[version])
+    return when is not None and when <= limit
+
+
+def engine_ok(manifest: JsonObject, npm_version: str | None, node_version: str | None) -> bool:
+    """npm-install-checks' checkEngine, as a question."""
+    engines = manifest.get("engines")
+    if not isinstance(engines, dict):
+        return True
+    node, npm = engines.get("node"), engines.get("npm")
+    if node_version and isinstance(node, str) and node and not semver.satisfies(
+        node_version, node, include_prerelease=True
+    ):
+        return False
+    return not (
+        npm_version and isinstance(npm, str) and npm and not semver.satisfies(npm_version, npm, include_prerelease=True)
+    )
+
+
+def _should_avoid(version: str, avoid: str | None) -> bool:
+    return bool(avoid) and semver.satisfies(version, avoid or "", **_AVOID)
+
+
+def _decorate(manifest: JsonValue, avoid: str | None) -> Picked | None:
+    if not isinstance(manifest, dict):
+        return None
+    version = manifest.get("version")
+    return Picked(manifest, isinstance(version, str) and _should_avoid(version, avoid))
+
+
+def _pick(packument: JsonObject, wanted: str | None, opts: PickOptions) -> Picked | None:
+    name = str(packument.get("name", ""))
+    times = packument.get("time")
+    ver_times = times if isinstance(times, dict) else None
+    versions = _obj(packument.get("versions"))
+    staged = _obj(_obj(packument.get("stagedVersions")).get("versions")) if opts.include_staged else {}
+    restricted = _obj(_obj(packument.get("policyRestrictions")).get("versions"))
+    limit = opts.before_ms if opts.before_ms is not None and ver_times else float("inf")
+    spec = resolve(name, wanted or opts.default_tag)
+    if not isinstance(spec, RegistrySpec):
+        raise SnpmError("Only tag, version, and range are supported")
+    dist_tags = _obj(packument.get("dist-tags"))
+
+    if wanted and spec.type == "tag":
+        ver = dist_tags.get(wanted)
+        ver_s = ver if isinstance(ver, str) else None
+        if _is_before(ver_times, ver_s, limit):
+            found = (versions.get(ver_s) or staged.get(ver_s) or restricted.get(ver_s)) if ver_s else None
+            return _decorate(found, opts.avoid)
+        return _pick(packument, f"<={ver_s}", opts)
+
+    if wanted and spec.type == "version":
+        ver_c = semver.clean(wanted, loose=True)
+        found = (versions.get(ver_c) or staged.get(ver_c) or restricted.get(ver_c)) if ver_c else None
+        return _decorate(found, opts.avoid) if _is_before(ver_times, ver_c, limit) else None
+
+    range_text = wanted if spec.type == "range" and wanted else "*"
+    default_ver = dist_tags.get(opts.default_tag)
+    if (
+        isinstance(default_ver, str)
+        and (range_text == "*" or semver.satisfies(default_ver, range_text, loose=True))
+        and default_ver not in restricted
+        and not _should_avoid(default_ver, opts.avoid)
+    ):
+        manifest = versions.get(default_ver)
+        if (
+            isinstance(manifest, dict)
+            and _is_before(ver_times, default_ver, limit)
+            and engine_ok(manifest, opts.npm_version, opts.node_version)
+            and not manifest.get("deprecated")
+            and default_ver not in staged
+        ):
+            return Picked(manifest)
+
+    entries = [
+        (ver, manifest)
+        for source in (versions, staged, restricted)
+        for ver, manifest in source.items()
+        if _is_before(ver_times, ver, limit)
+    ]
+    if not entries:
+        raise ResolveError(
+            f"No versions available for {name}",
+            code="ENOVERSIONS",
+            extra={"name": name, "wanted": wanted, "versions": list(versions)},
+        )
+    try:
+        rng = semver.Range(range_text, loose=True) if range_text != "*" else None
+    except TypeError:  # an invalid range satisfies nothing (semver.satisfies catches it too)
+        return None
+    candidates: list[tuple[tuple[int, int, int, int, int, int], semver.SemVer, str, JsonObject]] = []
+    for ver, manifest in entries:
+        if rng is not None and not rng.test(ver):
+            continue
+        parsed = semver.parse(ver, loose=True)
+        if parsed is None or (rng is None and parsed.prerelease):
+            # `*` without includePrerelease never matches a prerelease
+            continue
+        mani = _obj(manifest)
+        not_deprecated = not mani.get("deprecated")
+        eng = engine_ok(mani, opts.npm_version, opts.node_version)
+        key = (
+            int(_should_avoid(ver, opts.avoid)),
+            int(ver in restricted),
+            int(ver in staged),
+            int(not (not_deprecated and eng)),
+            int(not eng),
+            int(not not_deprecated),
+        )
+        candidates.append((key, parsed, ver, mani))
+    if not candidates:
+        return None
+    # lowest key first; within equal keys the highest version (a stable max keeps npm's tie order)
+    best = candidates[0]
+    for cand in candidates[1:]:
+        if cand[0] < best[0] or (cand[0] == best[0] and semver.compare(cand[1], best[1], loose=True) > 0):
+            best = cand
+    return _decorate(best[3], opts.avoid)
+
+
+def pick_manifest(packument: JsonObject, wanted: str | None, opts: PickOptions | None = None) -> Picked:
+    """The manifest `wanted` resolves to; ETARGET (or E403 for a policy block) when none does."""
+    opts = opts or PickOptions()
+    picked = _pick(packument, wanted, opts)
+    restricted = _obj(_obj(packument.get("policyRestrictions")).get("versions"))
+    version = picked.manifest.get("version") if picked else None
+    if picked is not None and not (isinstance(version, str) and version in restricted):
+        return picked
+    name = str(packument.get("name", ""))
+    pckg = f"{name}@{wanted}"
+    if opts.before_ms is not None:
+        pckg += f" with a date before {_locale_string(opts.before_ms)}"
+    if picked is not None:
+        message = str(_obj(packument.get("policyRestrictions")).get("message", ""))
+        raise ResolveError(f"Could not download {pckg} due to policy violations:\n{message}", code="E403")
+    raise ResolveError(
+        f"No matching version found for {pckg}.",
+        code="ETARGET",
+        extra={"name": name, "wanted": wanted, "versions": list(_obj(packument.get("versions")))},
+    )
+
+
+def _locale_string(ms: float) -> str:
+    """JS `new Date(ms).toLocaleString()` in node's default en-US locale (UTC here)."""
+    when = datetime.fromtimestamp(ms / 1000, UTC)
+    hour = when.hour % 12 or 12
+    return f"{when.month}/{when.day}/{when.year}, {hour}:{when.minute:02d}:{when.second:02d} {'AM' if when.hour < 12 else 'PM'}"
