@@ -1,0 +1,56 @@
+"""npm's lockfiles: package-lock.json, npm-shrinkwrap.json and node_modules/.package-lock.json.
+
+Read any version (v1 is converted to `packages` entries the way arborist does), write v3 or a chosen
+lockfileVersion byte for byte as npm 11 does. Local files only; imports layer 0 only.
+
+    model      Lockfile, LockEntry (one `packages` entry), LegacyEntry (v1/v2 `dependencies`)
+    codec      text ↔ model: parse_lockfile, format_lockfile (npm's key order and formatting)
+    files      read_lockfile / write_lockfile: which file, version policy, v1 conversion
+    upgrade    v1 `dependencies` → `packages` (what npm can and cannot recover)
+    legacy     `packages` → v1/v2 `dependencies`
+    hidden     when node_modules/.package-lock.json may be trusted
+    conflicts  git merge-conflict markers resolved like npm (parse-conflict-json)
+    spec_from_lock, json_text   the npm-package-arg and JavaScript-JSON subsets the above rely on
+"""
+
+from __future__ import annotations
+
+from snpm.lockfile.codec import (
+    DEFAULT_LOCKFILE_VERSION,
+    KEY_ORDER,
+    LockfileDocument,
+    format_lockfile,
+    lockfile_from_json,
+    lockfile_to_json,
+    parse_lockfile,
+)
+from snpm.lockfile.files import LoadedLockfile, read_lockfile, write_lockfile
+from snpm.lockfile.hidden import HIDDEN_LOCKFILE, StaleHiddenLockfileError, check_hidden_lockfile
+from snpm.lockfile.legacy import build_legacy_dependencies
+from snpm.lockfile.model import LegacyEntry, LockEntry, Lockfile, entry_from_json, entry_to_json
+from snpm.lockfile.upgrade import PKG_META_KEYS, meta_field_from_pkg, packages_from_legacy
+
+__all__ = [
+    "DEFAULT_LOCKFILE_VERSION",
+    "HIDDEN_LOCKFILE",
+    "KEY_ORDER",
+    "PKG_META_KEYS",
+    "LegacyEntry",
+    "LoadedLockfile",
+    "LockEntry",
+    "Lockfile",
+    "LockfileDocument",
+    "StaleHiddenLockfileError",
+    "build_legacy_dependencies",
+    "check_hidden_lockfile",
+    "entry_from_json",
+    "entry_to_json",
+    "format_lockfile",
+    "lockfile_from_json",
+    "lockfile_to_json",
+    "meta_field_from_pkg",
+    "packages_from_legacy",
+    "parse_lockfile",
+    "read_lockfile",
+    "write_lockfile",
+]

@@ -1,0 +1,105 @@
+"""The hidden lockfile `node_modules/.package-lock.json`: when npm may trust it instead of reading
+every package.json in node_modules (arborist shrinkwrap.js `assertNoNewer`).
+
+It is trusted only when no folder it covers (package folders, `node_modules` and `@scope` folders,
+followed through symlinks) has an mtime later than the file's own mtime + 10 ms, every package
+folder has an entry and every entry was seen on disk. npm compares whole milliseconds (JS Dates).
+Reads the filesystem only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from snpm.lockfile.model import LockEntry
+
+__all__ = ["HIDDEN_LOCKFILE", "StaleHiddenLockfileError", "check_hidden_lockfile"]
+
+HIDDEN_LOCKFILE = "node_modules/.package-lock.json"
+_STORE = re.compile(r"^(.*/\.store/.+?)/node_modules/")
+_NM_SEGMENT = re.compile(r"(^|/)node_modules(/|$)")
+# npm adds a few milliseconds "to account for jitter"
+_JITTER_MS = 10
+
+
+class StaleHiddenLockfileError(Exception):
+    """Why the hidden lockfile cannot be trusted (npm's message, logged at verbose level)."""
+
+
+def _mtime_ms(path: str) -> int:
+    return os.stat(path).st_mtime_ns // 1_000_000
+
+
+def _rel(root: str, path: str) -> str:
+    return "" if path == root else os.path.relpath(path, root).replace(os.sep, "/")
+
+
+class _Walk:
+    def __init__(self, root: str, locations: Collection[str], lock_ms: int) -> None:
+        self.root = root
+        self.locations = locations
+        self.lock_ms = lock_ms
+        self.seen: set[str] = set()
+
+    def walk(self, folder: str) -> None:
+        base = os.path.basename(folder)
+        is_nm = folder != self.root and base == "node_modules"
+        is_scope = folder != self.root and base.startswith("@")
+        is_parent = folder == self.root or is_nm or is_scope
+        parent = folder if is_parent else os.path.join(folder, "node_modules")
+        rel = _rel(self.root, folder)
+        self.seen.add(rel)
+        if folder == self.root:
+            self.walk(os.path.join(folder, "node_modules"))
+            return
+        if _mtime_ms(folder) > self.lock_ms:
+            raise StaleHiddenLockfileError(f"out of date, updated: {rel}")
+        if not is_scope and not is_nm and rel not in self.locations:
+            raise StaleHiddenLockfileError(f"missing from lockfile: {rel}")
+        try:
+            entries = list(os.scandir(parent))
+        except OSError:
+            entries = []
+        for entry in entries:
+            child = os.path.join(parent, entry.name)
+            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                self.walk(child)
+            elif entry.is_symlink():
+                target = os.path.normpath(os.path.join(parent, os.readlink(child)))
+                self.seen.add(_rel(self.root, child))
+                if os.path.isdir(target) and _rel(self.root, target) not in self.seen:
+                    self.walk(target)
+
+
+def check_hidden_lockfile(
+    project: Path | str, packages: Mapping[str, LockEntry], lockfile_mtime_ns: int
+) -> None:
+    """Raise StaleHiddenLockfileError when npm would ignore the hidden lockfile of `project`."""
+    root = os.path.abspath(project)
+    walk = _Walk(root, packages.keys(), lockfile_mtime_ns // 1_000_000 + _JITTER_MS)
+    try:
+        walk.walk(root)
+        # folders the walk cannot reach: a linked-strategy store package's siblings, and
+        # workspaces that are not symlinked into the root node_modules
+        link_targets = {e.resolved.replace("\\", "/") for e in packages.values() if e.link and e.resolved}
+        extra: dict[str, None] = {}
+        for location in packages:
+            store = _STORE.match(location)
+            if store:
+                walk.seen.add(store.group(1))
+                extra[f"{store.group(1)}/node_modules"] = None
+                continue
+            cut = location.find("/node_modules/")
+            top = location if cut < 0 else location[:cut]
+            if top and not _NM_SEGMENT.search(top) and top not in link_targets:
+                extra[top] = None
+        for rel in extra:
+            walk.walk(os.path.normpath(os.path.join(root, rel)))
+    except OSError as err:
+        raise StaleHiddenLockfileError(str(err)) from None
+    for location in packages:
+        if location not in walk.seen:
+            raise StaleHiddenLockfileError(f"missing from node_modules: {location}")
