@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from snpm.errors import UsageError
+from snpm.errors import SnpmError, UsageError
 
 if TYPE_CHECKING:
     from snpm.cli.output import Output
@@ -45,6 +45,8 @@ class Command(ABC):
     skip_config_validation: ClassVar[bool] = False
     # npm's `ignoreImplicitWorkspace`: most commands ignore a workspace found by walking up from cwd
     ignore_implicit_workspace: ClassVar[bool] = True
+    # npm's `static workspaces`: the command runs per workspace under -w/-ws (`run_workspaces`)
+    workspaces: ClassVar[bool] = False
 
     def __init__(self, ctx: CommandContext) -> None:
         self.ctx = ctx
@@ -52,6 +54,10 @@ class Command(ABC):
     @abstractmethod
     async def run(self, args: list[str]) -> None:
         """Do the command; raise SnpmError on failure. Output goes through `self.ctx.out`."""
+
+    async def run_workspaces(self, args: list[str]) -> None:
+        """The command under -w/-ws; only commands with `workspaces = True` are sent here."""
+        raise SnpmError("This command does not support workspaces.", code="ENOWORKSPACES")
 
     def usage_error(self, message: str = "") -> UsageError:
         """EUSAGE carrying this command's usage text, as npm's `this.usageError(msg)`."""

@@ -176,7 +176,9 @@ def _distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def did_you_mean(typed: str, scripts: dict[str, str] | None = None, bins: dict[str, str] | None = None) -> str:
+def did_you_mean(
+    typed: str, scripts: dict[str, str] | None = None, bins: dict[str, str] | None = None
+) -> str:
     """npm's did-you-mean suggestions block (empty when nothing is close)."""
 
     def is_close(cmd: str) -> bool:

@@ -41,8 +41,9 @@ class RenderedError:
 
     def json_error(self) -> dict[str, JsonValue]:
         """The `{"error": …}` object npm merges into --json output (output-error.js jsonError)."""
-        obj: dict[str, JsonValue] = {
-            "code": self.code,
+        # npm's JSON.stringify drops an undefined code
+        obj: dict[str, JsonValue] = {} if self.code is None else {"code": self.code}
+        obj |= {
             "summary": "\n".join(" ".join(line[1:]) for line in self.summary).strip(),
             "detail": "\n".join(" ".join(line[1:]) for line in self.detail).strip(),
         }
@@ -56,7 +57,9 @@ def _as_object(err: SnpmError) -> str:
     return f"{err.name}: {err.message}"
 
 
-def _message_lines(err: SnpmError, command: str) -> tuple[list[Line], list[Line], dict[str, JsonValue] | None]:
+def _message_lines(
+    err: SnpmError, command: str
+) -> tuple[list[Line], list[Line], dict[str, JsonValue] | None]:
     summary: list[Line] = []
     detail: list[Line] = []
     json_extra: dict[str, JsonValue] | None = None

@@ -23,8 +23,9 @@ def _param_usage(key: str) -> tuple[str, str, tuple[str, ...], str]:
     usage = str(getattr(definition, "usage", "") or f"--{key}")
     description = str(getattr(definition, "description", "")).strip().split("\n")[0]
     exclusive = tuple(getattr(definition, "exclusive", ()) or ())
-    short = getattr(definition, "short", None)
-    short_flag = short if isinstance(short, str) else ""
+    short = getattr(definition, "short", None) or ()
+    # npm joins several short letters of one setting with commas in help (`-?,H,h` for usage)
+    short_flag = short if isinstance(short, str) else ",".join(f"{s}" for s in short)
     return usage, description, exclusive, short_flag
 
 
@@ -61,7 +62,7 @@ def command_usage(command: type[Command], *, include_descriptions: bool = True) 
             for key in command.params:
                 _, description, _, short = _param_usage(key)
                 if description:
-                    flag = "|".join(p for p in (f"-{short}" if short else "", f"--{key}") if p)
+                    flag = "|".join(p for p in ("-" + short if short else "", f"--{key}") if p)
                     lines += [f"  {flag}", f"    {description}", ""]
     aliases = [alias for alias, target in ALIASES.items() if target == name]
     if aliases:

@@ -10,16 +10,20 @@ import asyncio
 import os
 import platform
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from snpm import NPM_VERSION, __version__
-from snpm.cli.command import CommandContext
+from snpm.cli.command import Command, CommandContext
 from snpm.cli.command_table import deref, did_you_mean, load_command
 from snpm.cli.error_render import RenderedError, render
 from snpm.cli.output import DisplaySettings, Output, run_id
 from snpm.errors import SnpmError, UnknownCommandError
+
+if TYPE_CHECKING:
+    from snpm.config import Config
+    from snpm.config.problems import LogEntry
 
 
 def main() -> None:
@@ -55,10 +59,19 @@ def run(
     rendered: RenderedError | None = None
     try:
         from snpm.config import load_config
+        from snpm.errors import ConfigError
 
-        config = load_config(list(argv), env=env, cwd=cwd)
+        try:
+            config = load_config(list(argv), env=env, cwd=cwd)
+        except ConfigError as err:
+            if err.extra.get("phase") != "load":
+                raise
+            # npm fails before its display exists and writes the bare messages (exit-handler.js)
+            (stderr or sys.stderr).write(f"Exit prior to config file resolving\ncause\n{err.message}\n")
+            return 1
         loaded = True
-        _load_display(out, config, env)
+        _load_display(out, config)
+        _print_log(out, config.take_log())
         if config.get("version", "cli"):
             out.standard(NPM_VERSION)
             return 0
@@ -85,18 +98,23 @@ def run(
         ctx = CommandContext(config=config, out=out, env=env, cwd=cwd, argv=list(argv), command=command)
         instance = command_class(ctx)
         if not command_class.skip_config_validation:
-            config.validate()
-        for title, message in config.warnings:
-            out.log.warn(title, message)
+            try:
+                config.validate()
+            finally:
+                _print_log(out, config.take_log())
+        if config.get("workspaces") is False and config.get("workspace"):
+            raise SnpmError("Cannot use --no-workspaces and --workspace at the same time")
+        _print_log(out, config.take_log(include_queued=True))
         if config.get("usage"):
             from snpm.cli.help import command_usage
 
             out.standard(command_usage(command_class))
             return 0
-        asyncio.run(instance.run(args))
+        workspaces = _uses_workspaces(config, command_class)
+        asyncio.run(instance.run_workspaces(args) if workspaces else instance.run(args))
     except KeyboardInterrupt:
         exit_code = 130
-    except (SnpmError, Exception) as err:  # noqa: BLE001 - every failure is rendered the npm way
+    except Exception as err:  # noqa: BLE001 - every failure is rendered the npm way
         rendered = render(err, command=command)
         exit_code = rendered.exit_code
         if not loaded:
@@ -107,14 +125,31 @@ def run(
     return exit_code
 
 
-def _load_display(out: Output, config: object, env: Mapping[str, str]) -> None:
+def _print_log(out: Output, entries: Iterable[LogEntry]) -> None:
+    for entry in entries:
+        out.emit(entry.level, entry.title, entry.message)
+
+
+def _uses_workspaces(config: Config, command_class: type[Command]) -> bool:
+    """npm.js execCommandClass: -w/-ws (or a workspace folder, for commands that care) → per-workspace."""
+    has_config = bool(config.get("workspaces")) or bool(config.get("workspace"))
+    implicit = bool(config.get("workspace", "default"))
+    if not has_config or (implicit and command_class.ignore_implicit_workspace):
+        return False
+    if config.is_global:
+        raise SnpmError("Workspaces not supported for global packages")
+    if not command_class.workspaces:
+        raise SnpmError("This command does not support workspaces.", code="ENOWORKSPACES")
+    return True
+
+
+def _load_display(out: Output, config: Config) -> None:
     from snpm.config.settings import output_settings
 
-    settings = output_settings(config, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty())  # type: ignore[arg-type]
-    get = config.get  # type: ignore[attr-defined]
-    find = config.find  # type: ignore[attr-defined]
+    settings = output_settings(config, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty())
+    get = config.get
     # npm's own heading word is `npm`; snpm shows its own name unless the user chose a heading
-    heading = settings.heading if find("heading") not in (None, "default") else "snpm"
+    heading = settings.heading if config.find("heading") not in (None, "default") else "snpm"
     out.load(
         DisplaySettings(
             loglevel=str(settings.loglevel),
@@ -127,12 +162,13 @@ def _load_display(out: Output, config: object, env: Mapping[str, str]) -> None:
     )
 
 
-def _open_log_file(out: Output, config: object) -> None:
-    get = config.get  # type: ignore[attr-defined]
+def _open_log_file(out: Output, config: Config) -> None:
+    get = config.get
     cache = Path(str(get("cache")))
     logs_dir = get("logs-dir")
     folder = Path(str(logs_dir)) if logs_dir else cache / "_logs"
-    logs_max = int(get("logs-max") or 0)
+    raw_max = get("logs-max")
+    logs_max = int(raw_max) if isinstance(raw_max, int | float) else 0
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -158,7 +194,10 @@ def _show_error(out: Output, rendered: RenderedError) -> None:
 
 
 def _exit(out: Output, code: int, rendered: RenderedError | None, cwd: Path, *, json_mode: bool) -> None:
-    json_error = rendered.json_error() if rendered is not None and json_mode and not rendered.suppress else None
+    logs_max, logs_dir = out.logfile.max_files, out.logfile.folder
+    json_error = (
+        rendered.json_error() if rendered is not None and json_mode and not rendered.suppress else None
+    )
     out.flush(json_error)
     out.log.verbose("cwd", str(cwd))
     out.log.verbose("os", f"{platform.system()} {platform.release()}")
@@ -172,8 +211,14 @@ def _exit(out: Output, code: int, rendered: RenderedError | None, cwd: Path, *, 
     if rendered is not None and not rendered.suppress:
         if out.logfile.files:
             out.log.error("", f"A complete log of this run can be found in: {out.logfile.files[0]}")
+        elif logs_max <= 0:
+            out.log.error("", f"Log files were not written due to the config logs-max={logs_max}")
         else:
-            out.log.error("", "Log files were not written due to the config logs-max=0")
+            out.log.error(
+                "",
+                f"Log files were not written due to an error writing to the directory: {logs_dir}"
+                "\nYou can rerun the command with `--loglevel=verbose` to see the logs in your terminal",
+            )
     out.close()
 
 

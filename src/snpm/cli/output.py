@@ -7,6 +7,7 @@ This is the only module of the client that writes to the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -47,9 +48,7 @@ def strip_c01(text: str) -> str:
     out: list[str] = []
     for i, ch in enumerate(text):
         code = ord(ch)
-        if not _HAS_C01.match(ch):
-            out.append(ch)
-        elif code == 27 and _ALLOWED_SGR.match(text, i + 1):
+        if not _HAS_C01.match(ch) or code == 27 and _ALLOWED_SGR.match(text, i + 1):
             out.append(ch)
         elif code <= 31:
             out.append("^" + chr(code + 64))
@@ -88,6 +87,9 @@ class LogFile:
         self._seq = 0
         self._lines = 0
         self.files: list[str] = []
+        # what the run asked for, for the exit message when no file could be written
+        self.max_files = 10
+        self.folder = ""
 
     def log(self, level: str, title: str, message: str) -> None:
         if self._buffer is not None:
@@ -107,6 +109,7 @@ class LogFile:
     def open(self, path_prefix: str, logs_max: int) -> None:
         """Start writing at `<path_prefix>debug-0.log`, flush what was buffered, prune old logs."""
         buffered, self._buffer = self._buffer or [], None
+        self.max_files, self.folder = logs_max, str(Path(path_prefix).parent)
         if logs_max <= 0:
             return
         path = f"{path_prefix}debug-0.log"
@@ -128,10 +131,8 @@ class LogFile:
         mine = {os.path.basename(f) for f in self.files}
         others = [n for n in names if n not in mine]
         for name in others[: max(0, len(others) + len(mine) - logs_max)]:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(folder / name)
-            except OSError:
-                pass
 
     def close(self) -> None:
         if self._stream is not None:
@@ -251,10 +252,8 @@ class Output:
     def close(self) -> None:
         self.logfile.close()
         for stream in (self.stdout, self.stderr):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-            except (OSError, ValueError):
-                pass
 
 
 def _paint(kind: str, text: str, color: bool) -> str:
