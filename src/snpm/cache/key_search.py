@@ -1,92 +1,32 @@
-"""Which cache keys `npm cache ls <spec>` shows, and the order npm prints keys in.
+"""Which cache keys `npm cache ls <spec>` shows.
 
 A port of `searchCachePackage` in npm's lib/commands/cache.js: tarball keys are recognised by npm's
 own regex (name pasted in as regex source, quirks included: a scoped tarball is only found through
 its packument, and `http://localhost/foo/-/foo-1.0.0.tgz` is not a tarball of `foo`), packument keys
 by their escaped name, and a cached packument adds the tarball keys of its matching versions.
 
-The order is `localeCompare('en')` (ICU collation), approximated exactly enough for URL-like keys.
+The spec is npm-package-arg's result (`snpm.spec.parse_spec`); the order npm prints keys in is
+`localeCompare('en')`, which is `snpm.manifest.collation.locale_compare_key`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
 
 from snpm.cache import content, index
 from snpm.errors import SnpmError
-from snpm.spec.parse import parse_spec
+from snpm.spec import PackageSpec
 
-__all__ = ["MFH_PREFIX", "SpecQuery", "locale_sort_key", "parse_spec_query", "search_cache_package"]
+__all__ = ["MFH_PREFIX", "search_cache_package"]
 
 MFH_PREFIX = "make-fetch-happen:request-cache:"
-# ASCII in the order ICU's root collation (Intl.Collator('en'), which npm's
-# @isaacs/string-locale-compare uses) gives it at the primary level; letters pair up by case. Other
-# control characters are ignorable.
-_ICU_ASCII_ORDER = (
-    "\t\n\v\f\r\x85 _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789"
-    "aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpPqQrRsStTuUvVwWxXyYzZ"
-)
-_PRIMARY: dict[str, int] = {}
-for _ch in _ICU_ASCII_ORDER:
-    _PRIMARY.setdefault(_ch, len(_PRIMARY) if _ch.lower() not in _PRIMARY else _PRIMARY[_ch.lower()])
-_PRIMARY["\xa0"] = _PRIMARY[" "]
-del _ch
 _LINE_TERMINATORS = "\n\r\u2028\u2029"
 _JS_DOT = f"[^{_LINE_TERMINATORS}]"
 _NAME_RUN = frozenset("@abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def locale_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str]:
-    """Sort key approximating `Intl.Collator('en').compare` (exact for ASCII).
-
-    Levels as in ICU: primary (ICU's order of spaces, punctuation, symbols, digits, then letters
-    without case or accents), secondary (accents), tertiary (lowercase before uppercase). Control
-    characters are ignorable; characters outside Latin sort after the letters by code point.
-    """
-    primary: list[int] = []
-    secondary: list[int] = []
-    tertiary: list[int] = []
-    for ch in text:
-        weight = _PRIMARY.get(ch)
-        accent = 0
-        if weight is None:
-            code = ord(ch)
-            if code < 0x20 or code == 0x7F:
-                continue
-            decomposed = unicodedata.normalize("NFD", ch)
-            weight = _PRIMARY.get(decomposed[0])
-            if weight is None or len(decomposed) == 1:
-                weight = 1000 + code
-            else:
-                accent = sum(ord(mark) for mark in decomposed[1:])
-        primary.append(weight)
-        secondary.append(accent)
-        tertiary.append(1 if ch.isupper() or ch == "\xa0" else 0)
-    return tuple(primary), tuple(secondary), tuple(tertiary), text
-
-
-@dataclass(frozen=True, slots=True)
-class SpecQuery:
-    """What `npm cache ls` reads off npm-package-arg's result for one spec."""
-
-    type: str
-    name: str | None
-    escaped_name: str | None
-    raw_spec: str
-
-
-def parse_spec_query(spec: str) -> SpecQuery:
-    """npa(spec) reduced to what `cache ls` reads; npa's errors (SpecError) pass through."""
-    parsed = parse_spec(spec)
-    return SpecQuery(
-        type=parsed.type, name=parsed.name, escaped_name=parsed.escaped_name, raw_spec=parsed.raw_spec
-    )
 
 
 def _js_string(value: object) -> str:
@@ -137,13 +77,14 @@ def _tarball_filename(key: str, name: str) -> str | None:
 
 def search_cache_package(
     cache_dir: Path,
-    query: SpecQuery,
+    spec: PackageSpec,
     cache_keys: Iterable[str],
     satisfies: Callable[[str, str], bool],
 ) -> list[str]:
-    """npm's searchCachePackage: the keys of `cache_keys` that hold tarballs or packuments of `query`."""
-    name = query.name if query.name is not None else "null"
-    escaped = query.escaped_name if query.escaped_name is not None else "null"
+    """npm's searchCachePackage: the keys of `cache_keys` that hold tarballs or packuments of `spec`."""
+    # `${parsed.name}` in npm's regexes: a spec without a name (a path, a URL) pastes "null"
+    name = spec.name if spec.name is not None else "null"
+    escaped = spec.escaped_name if spec.escaped_name is not None else "null"
     keys = dict.fromkeys(cache_keys)
     try:
         packument_re: re.Pattern[str] | None = re.compile(f"^{re.escape(MFH_PREFIX)}{_JS_DOT}*/{escaped}\\Z")
@@ -154,13 +95,13 @@ def search_cache_package(
         filename = _tarball_filename(key, name)
         if filename is not None:
             version = filename[:-4][len(name.split("/")[-1]) + 1 :]
-            if satisfies(version, query.raw_spec):
+            if satisfies(version, spec.raw_spec):
                 results[key] = None
             continue
         if packument_re is None or not packument_re.match(key):
             continue
         results[key] = None
-        for tarball_key in _packument_tarball_keys(cache_dir, key, query.raw_spec, satisfies):
+        for tarball_key in _packument_tarball_keys(cache_dir, key, spec.raw_spec, satisfies):
             if tarball_key in keys:
                 results[tarball_key] = None
     return list(results)

@@ -22,12 +22,14 @@ from pathlib import Path
 from snpm.cache import content, index
 from snpm.cache.content import CACACHE_DIRNAME, cacache_dir, content_dir
 from snpm.cache.index import IndexEntry
-from snpm.cache.key_search import locale_sort_key, parse_spec_query, search_cache_package
+from snpm.cache.key_search import search_cache_package
 from snpm.cache.store import STORE_DIRNAME
 from snpm.errors import SnpmError, UsageError, from_os_error
 from snpm.integrity import Integrity, from_hex
 from snpm.json_types import JsonObject
+from snpm.manifest.collation import locale_compare_key
 from snpm.semver import range as semver_range
+from snpm.spec import parse_spec
 
 __all__ = ["CleanResult", "VerifyStats", "clean", "clean_keys", "ls", "verify", "verify_report_lines"]
 
@@ -327,15 +329,15 @@ def ls(cache_dir: Path, specs: Sequence[str] = ()) -> list[str]:
     entries = index.ls(cache_dir)
     keys = list(entries)
     if not specs:
-        return sorted(keys, key=locale_sort_key)
+        return sorted(keys, key=locale_compare_key)
     results: dict[str, None] = {}
     for spec in specs:
-        query = parse_spec_query(spec)
+        query = parse_spec(spec)
         if query.raw_spec != "" and query.type == "tag":
             raise UsageError("Cannot list cache keys for a tagged package.")
         for key in search_cache_package(cache_dir, query, keys, _satisfies):
             results[key] = None
-    return sorted(results, key=locale_sort_key)
+    return sorted(results, key=locale_compare_key)
 
 
 def _satisfies(version: str, range_text: str) -> bool:

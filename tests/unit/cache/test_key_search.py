@@ -1,4 +1,5 @@
-"""snpm.cache.key_search: which keys `npm cache ls <spec>` shows, in npm's order.
+"""snpm.cache.key_search: which keys `npm cache ls <spec>` shows, in npm's order (the order is
+snpm.manifest.collation's, checked here on cache-key-like strings).
 
 TARBALL_CASES and COLLATED were produced by node with npm 11's own regex from lib/commands/cache.js
 and `Intl.Collator('en')` (what @isaacs/string-locale-compare uses).
@@ -13,8 +14,10 @@ import msgspec
 import pytest
 
 from snpm.cache import content, index, key_search
-from snpm.cache.key_search import SpecQuery, locale_sort_key, parse_spec_query, search_cache_package
+from snpm.cache.key_search import search_cache_package
+from snpm.manifest.collation import locale_compare_key
 from snpm.semver.range import satisfies
+from snpm.spec import PackageSpec, parse_spec
 
 MFH = "make-fetch-happen:request-cache:"
 
@@ -106,7 +109,7 @@ def _put(cache: Path, key: str, data: bytes) -> str:
 def test_locale_sort_matches_intl_collator() -> None:
     shuffled = COLLATED[:]
     random.Random(7).shuffle(shuffled)
-    assert sorted(shuffled, key=locale_sort_key) == COLLATED
+    assert sorted(shuffled, key=locale_compare_key) == COLLATED
 
 
 @pytest.mark.parametrize(("key", "name", "expected"), TARBALL_CASES)
@@ -144,8 +147,10 @@ def _registry_cache(cache: Path) -> list[str]:
     return keys
 
 
-def _query(name: str, raw: str) -> SpecQuery:
-    return SpecQuery(type="range", name=name, escaped_name=name.replace("/", "%2f"), raw_spec=raw)
+def _query(name: str, raw: str) -> PackageSpec:
+    spec = parse_spec(f"{name}@{raw}")
+    assert (spec.name, spec.escaped_name, spec.raw_spec) == (name, name.replace("/", "%2f"), raw)
+    return spec
 
 
 def test_search_cache_package(tmp_path: Path) -> None:
@@ -177,9 +182,12 @@ def test_search_cache_package_survives_bad_packuments(tmp_path: Path) -> None:
     assert search_cache_package(tmp_path, _query("foo", "*"), [key], satisfies) == [key]
 
 
-def test_parse_spec_query() -> None:
-    assert parse_spec_query("@sc/pkg@^1") == SpecQuery(
-        type="range", name="@sc/pkg", escaped_name="@sc%2fpkg", raw_spec="^1"
-    )
-    assert parse_spec_query("foo") == SpecQuery(type="range", name="foo", escaped_name="foo", raw_spec="*")
-    assert parse_spec_query("foo@latest").type == "tag"
+def _fields(spec: PackageSpec) -> tuple[str, str | None, str | None, str]:
+    """What `cache ls` reads off npa's result."""
+    return (spec.type, spec.name, spec.escaped_name, spec.raw_spec)
+
+
+def test_parse_spec_gives_what_cache_ls_reads() -> None:
+    assert _fields(parse_spec("@sc/pkg@^1")) == ("range", "@sc/pkg", "@sc%2fpkg", "^1")
+    assert _fields(parse_spec("foo")) == ("range", "foo", "foo", "*")
+    assert parse_spec("foo@latest").type == "tag"

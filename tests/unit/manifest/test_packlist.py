@@ -1,4 +1,4 @@
-"""snpm.manifest.packlist against npm-packlist 10 / ignore-walk 8 / minimatch 10.
+"""snpm.manifest.packlist, ignore_glob and collation against npm-packlist 10 / ignore-walk 8 / minimatch 10.
 
 Every expected value here was produced by npm 11.19.1 itself: the packlist cases by `npm pack`
 (the archive order of the tarball it wrote), the glob table by minimatch with ignore-walk's
@@ -14,14 +14,9 @@ from pathlib import Path
 import pytest
 
 from snpm.json_types import JsonObject
-from snpm.manifest.packlist import (
-    _brace_expand,
-    _Glob,
-    locale_compare_key,
-    normalize_bins,
-    normalize_bundle_dependencies,
-    packlist,
-)
+from snpm.manifest.collation import locale_compare_key
+from snpm.manifest.ignore_glob import Glob, brace_expand
+from snpm.manifest.packlist import normalize_bins, normalize_bundle_dependencies, packlist
 
 PACKLIST_CASES: dict[str, tuple[dict[str, str], JsonObject, list[str]]] = {
     "defaults": (
@@ -550,7 +545,7 @@ def test_workspace_pack_reads_ignore_files_above_it(tmp_path: Path) -> None:
 def test_glob_matches_minimatch(
     pattern: str, negate: bool, glob_parts: list[list[str]], hits: str, partial_hits: str
 ) -> None:
-    rule = _Glob(pattern)
+    rule = Glob(pattern)
     assert rule.negate == negate
     assert rule.glob_parts == glob_parts
     assert "".join("1" if rule.match(f) else "0" for f in FILES) == hits
@@ -559,7 +554,7 @@ def test_glob_matches_minimatch(
 
 @pytest.mark.parametrize("pattern", sorted(BRACE_CASES))
 def test_brace_expansion(pattern: str) -> None:
-    assert _brace_expand(pattern) == BRACE_CASES[pattern]
+    assert brace_expand(pattern) == BRACE_CASES[pattern]
 
 
 # Intl.Collator('en') orders, from node 20.

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from snpm.cache import index
-from snpm.cache.http_cache import CachePolicy, CacheResult, HttpCache, cache_key, media_types
+from snpm.cache.http_cache import CacheResult, HttpCache, cache_key
+from snpm.cache.http_policy import CachePolicy, media_types
 from snpm.errors import NetworkError, SnpmError
 
 URL = "http://reg.test/demo"
