@@ -62,7 +62,7 @@ class Cache(Command):
             raise self.usage_error("First argument to `add` is required")
         from snpm.ops.fetch_ops import add_to_cache
 
-        await add_to_cache(self.ctx.config, specs, self.ctx.out)
+        await add_to_cache(self.ctx.config, specs, self.ctx.out.emit)
 
     def _npx(self, args: list[str]) -> None:
         sub, keys = (args[0], args[1:]) if args else ("", [])
