@@ -86,7 +86,9 @@ class NetworkError(SnpmError):
 class HttpError(SnpmError):
     """A registry answered with an error status. `status` is the HTTP status code."""
 
-    def __init__(self, message: str, *, status: int, method: str = "GET", url: str = "", **kw: object) -> None:
+    def __init__(
+        self, message: str, *, status: int, method: str = "GET", url: str = "", **kw: object
+    ) -> None:
         kw.setdefault("code", f"E{status}")
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.status = status

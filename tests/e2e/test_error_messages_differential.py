@@ -17,7 +17,11 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("ENOGIT", "No git binary found in $PATH", {}),
     ("EJSONPARSE", "Unexpected token } in JSON at position 10 while parsing near '...'", {}),
     ("EOTP", "OTP required for authentication", {}),
-    ("EOTP", "OTP required", {"body": {"authUrl": "http://127.0.0.1:9/auth", "doneUrl": "http://127.0.0.1:9/done"}}),
+    (
+        "EOTP",
+        "OTP required",
+        {"body": {"authUrl": "http://127.0.0.1:9/auth", "doneUrl": "http://127.0.0.1:9/done"}},
+    ),
     ("E401", "Unable to authenticate", {"headers": {"www-authenticate": ["Bearer realm=x"]}}),
     ("E401", "Unable to authenticate", {"headers": {"www-authenticate": ["Basic realm=x"]}}),
     ("E401", "401 Unauthorized - GET http://127.0.0.1:9/x", {}),

@@ -63,12 +63,18 @@ def engine_ok(manifest: JsonObject, npm_version: str | None, node_version: str |
     if not isinstance(engines, dict):
         return True
     node, npm = engines.get("node"), engines.get("npm")
-    if node_version and isinstance(node, str) and node and not semver.satisfies(
-        node_version, node, include_prerelease=True
+    if (
+        node_version
+        and isinstance(node, str)
+        and node
+        and not semver.satisfies(node_version, node, include_prerelease=True)
     ):
         return False
     return not (
-        npm_version and isinstance(npm, str) and npm and not semver.satisfies(npm_version, npm, include_prerelease=True)
+        npm_version
+        and isinstance(npm, str)
+        and npm
+        and not semver.satisfies(npm_version, npm, include_prerelease=True)
     )
 
 
