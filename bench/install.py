@@ -1,0 +1,195 @@
+"""Install benchmark: snpm against npm (and pnpm, yarn, bun when installed), measured in the same run.
+
+    .venv/bin/python bench/install.py [--projects small,medium,large] [--reps 3] [--tools npm,snpm]
+
+For each reference project (tests/fixtures/refprojects) and tool, four cases with `--ignore-scripts`:
+  cold            empty cache, no lockfile, no node_modules
+  warm-lockfile   warm cache, the project's lockfile, no node_modules
+  warm-nolock     warm cache, no lockfile, no node_modules
+  noop            everything already installed; install again
+Each run gets its own HOME, userconfig, globalconfig and cache (nothing from the machine's ~/.npmrc).
+Reported per case: median wall seconds, CPU seconds (user+sys of the whole process tree) and peak RSS,
+and the ratio snpm/npm. snpm runs from this virtual environment's own entry point (not a PATH shim).
+Audit and funding are off for every tool (`--no-audit --no-fund`): the registry here has no audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTS = ROOT / "tests" / "fixtures" / "refprojects"
+CASES = ("cold", "warm-lockfile", "warm-nolock", "noop")
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    rss_mb: float
+    code: int
+
+
+def _tool_command(tool: str) -> list[str] | None:
+    if tool == "snpm":
+        entry = Path(sys.executable).parent / "snpm"
+        return [str(entry)] if entry.exists() else [sys.executable, "-m", "snpm"]
+    found = shutil.which(tool)
+    return [found] if found else None
+
+
+def _install_args(tool: str) -> list[str]:
+    if tool in ("npm", "snpm"):
+        return ["install", "--ignore-scripts", "--no-audit", "--no-fund"]
+    if tool == "pnpm":
+        return ["install", "--ignore-scripts", "--config.node-linker=hoisted"]
+    if tool == "yarn":
+        return ["install", "--ignore-scripts", "--no-progress"]
+    return ["install", "--ignore-scripts", "--no-progress"]  # bun
+
+
+def _lockfile(tool: str) -> str:
+    return {"pnpm": "pnpm-lock.yaml", "yarn": "yarn.lock", "bun": "bun.lock"}.get(tool, "package-lock.json")
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
+    """Run one install and read its resource use from wait4 (covers the whole waited-for tree)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode)
+
+
+class Sandbox:
+    """A home, cache and project folder for one tool on one project."""
+
+    def __init__(self, base: Path, project: str) -> None:
+        self.base = base
+        self.home = base / "home"
+        self.cache = base / "cache"
+        self.project = base / "project"
+        self.source = PROJECTS / project
+        for folder in (self.home, self.cache, self.project):
+            folder.mkdir(parents=True, exist_ok=True)
+        (self.home / ".npmrc").write_text("")
+
+    def env(self) -> dict[str, str]:
+        return {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(self.home),
+            "npm_config_userconfig": str(self.home / ".npmrc"),
+            "npm_config_globalconfig": str(self.base / "globalrc"),
+            "npm_config_cache": str(self.cache),
+            "npm_config_update_notifier": "false",
+            "XDG_CACHE_HOME": str(self.cache / "xdg"),
+            "BUN_INSTALL_CACHE_DIR": str(self.cache / "bun"),
+            "YARN_CACHE_FOLDER": str(self.cache / "yarn"),
+            "npm_config_store_dir": str(self.cache / "pnpm-store"),
+            "CI": "true",
+        }
+
+    def reset_project(self, *, lockfile: bool, modules: bool, tool: str) -> None:
+        for name in ("package-lock.json", _lockfile(tool)):
+            (self.project / name).unlink(missing_ok=True)
+        if not modules:
+            shutil.rmtree(self.project / "node_modules", ignore_errors=True)
+        shutil.copy(self.source / "package.json", self.project / "package.json")
+        if lockfile and tool in ("npm", "snpm"):
+            shutil.copy(self.source / "package-lock.json", self.project / "package-lock.json")
+
+    def clear_cache(self) -> None:
+        shutil.rmtree(self.cache, ignore_errors=True)
+        self.cache.mkdir(parents=True)
+
+
+def measure(tool: str, project: str, reps: int, scratch: Path) -> dict[str, list[Sample]]:
+    command = _tool_command(tool)
+    if command is None:
+        return {}
+    command = command + _install_args(tool)
+    box = Sandbox(scratch / f"{tool}-{project}", project)
+    results: dict[str, list[Sample]] = {case: [] for case in CASES}
+    for _ in range(reps):
+        box.clear_cache()
+        box.reset_project(lockfile=False, modules=False, tool=tool)
+        results["cold"].append(_run(command, box.project, box.env()))
+        box.reset_project(lockfile=True, modules=False, tool=tool)
+        results["warm-lockfile"].append(_run(command, box.project, box.env()))
+        box.reset_project(lockfile=False, modules=False, tool=tool)
+        results["warm-nolock"].append(_run(command, box.project, box.env()))
+        results["noop"].append(_run(command, box.project, box.env()))
+    return results
+
+
+def _median(samples: list[Sample], field: str) -> float:
+    return statistics.median(getattr(s, field) for s in samples) if samples else float("nan")
+
+
+def report(project: str, data: dict[str, dict[str, list[Sample]]]) -> list[str]:
+    tools = [t for t in data if data[t]]
+    lines = [f"\n## {project}", ""]
+    head = "| case | " + " | ".join(f"{t} wall s | {t} cpu s | {t} rss MB" for t in tools)
+    head += " | snpm/npm wall | snpm/npm cpu | snpm/npm rss |" if {"npm", "snpm"} <= set(tools) else " |"
+    lines += [head, "|" + " --- |" * (head.count("|") - 1)]
+    for case in CASES:
+        cells = []
+        for tool in tools:
+            samples = data[tool][case]
+            failed = any(s.code for s in samples)
+            cells += [
+                f"{_median(samples, 'wall'):.2f}{' (failed)' if failed else ''}",
+                f"{_median(samples, 'cpu'):.2f}",
+                f"{_median(samples, 'rss_mb'):.0f}",
+            ]
+        row = f"| {case} | " + " | ".join(cells)
+        if {"npm", "snpm"} <= set(tools):
+            ratios = [
+                _median(data["snpm"][case], f) / max(_median(data["npm"][case], f), 1e-9)
+                for f in ("wall", "cpu", "rss_mb")
+            ]
+            row += " | " + " | ".join(f"{r:.2f}" for r in ratios)
+        lines.append(row + " |")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--projects", default="small,medium,large")
+    parser.add_argument("--tools", default="npm,snpm,pnpm,yarn,bun")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the raw samples here")
+    args = parser.parse_args()
+    output: list[str] = ["# install benchmark (medians; ratios snpm/npm, lower is better)"]
+    raw: dict[str, dict[str, dict[str, list[dict[str, float]]]]] = {}
+    with tempfile.TemporaryDirectory(prefix="snpm-bench-") as scratch:
+        for project in args.projects.split(","):
+            data = {tool: measure(tool, project, args.reps, Path(scratch)) for tool in args.tools.split(",")}
+            raw[project] = {t: {c: [asdict(s) for s in v] for c, v in d.items()} for t, d in data.items()}
+            lines = report(project, data)
+            print("\n".join(lines), flush=True)
+            output += lines
+    if args.json:
+        args.json.write_text(json.dumps(raw, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
