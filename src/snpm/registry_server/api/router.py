@@ -1,0 +1,167 @@
+"""The registry's URL router: npm's paths, package names in every spelling, and each route's access rule.
+
+aiohttp's router cannot match a package name that is sometimes one path segment (`foo`,
+`@scope%2ffoo`, `@scope%2Ffoo`) and sometimes two (`@scope/foo`, as in tarball URLs and the
+single-version unpublish DELETE), so the app hands every request to this router, which matches on
+the raw path's segments. Patterns are written like `/-/package/{pkg}/dist-tags/{tag}`: `{pkg}` takes
+a package name (one or two segments), `{x}` one percent-decoded segment, and a segment may start
+with a literal (`org.couchdb.user:{username}`). Each route declares its `Access` beside it, so one
+glance at the route table shows what a request needs.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from snpm.registry_server.services.permissions import Actor
+
+__all__ = ["Access", "Handler", "RequestContext", "Route", "RouteMatch", "Router"]
+
+
+class Access(enum.Enum):
+    # credentials are not looked at (ping, login, logout: a stale token must not block them)
+    NONE = "none"
+    # anyone may read (unless the registry requires login for reads); bad credentials are a 401
+    READ = "read"
+    # a logged-in user
+    USER = "user"
+    # a logged-in user whose credential may write (a read-only token is refused with 403)
+    WRITE = "write"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    actor: Actor | None
+    params: dict[str, str]
+    base_url: str
+    client_ip: str | None
+
+
+Handler = Callable[[web.Request, RequestContext], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    literal: str  # the whole segment, or the literal prefix of a variable segment
+    variable: str | None = None  # name of the captured value
+    package: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    pattern: str
+    handler: Handler
+    access: Access
+    segments: tuple[_Segment, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    route: Route
+    params: dict[str, str]
+
+
+def _compile(pattern: str) -> tuple[_Segment, ...]:
+    out: list[_Segment] = []
+    for part in pattern.strip("/").split("/"):
+        if part == "{pkg}":
+            out.append(_Segment("", "pkg", package=True))
+        elif "{" in part and part.endswith("}"):
+            prefix, _, rest = part.partition("{")
+            out.append(_Segment(prefix, rest[:-1]))
+        else:
+            out.append(_Segment(part))
+    return tuple(out)
+
+
+def split_raw_path(raw_path: str) -> list[str]:
+    """The raw path's segments, still percent-encoded (so `%2f` is told apart from `/`)."""
+    path = raw_path.split("?", 1)[0]
+    return path[1:].split("/") if path.startswith("/") else path.split("/")
+
+
+def _take_package(raw: list[str], at: int) -> tuple[str, int] | None:
+    """A package name starting at raw[at]: (name, segments used), or None."""
+    if at >= len(raw):
+        return None
+    first = unquote(raw[at])
+    if not first or first == "-" or first.startswith("-/"):
+        return None
+    if first.startswith("@"):
+        if "/" in first:
+            return first, 1  # @scope%2fname
+        if at + 1 < len(raw) and raw[at + 1] and raw[at + 1] != "-":
+            return f"{first}/{unquote(raw[at + 1])}", 2  # @scope/name
+        return None
+    if "/" in first:
+        return None
+    return first, 1
+
+
+def _match(segments: tuple[_Segment, ...], raw: list[str]) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    at = 0
+    for segment in segments:
+        if segment.package:
+            taken = _take_package(raw, at)
+            if taken is None:
+                return None
+            params["pkg"], used = taken
+            at += used
+            continue
+        if at >= len(raw):
+            return None
+        text = unquote(raw[at])
+        if segment.variable is None:
+            if text != segment.literal:
+                return None
+        else:
+            if not text.startswith(segment.literal) or len(text) == len(segment.literal):
+                return None
+            params[segment.variable] = text[len(segment.literal) :]
+        at += 1
+    return params if at == len(raw) else None
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, handler: Handler, *, access: Access) -> None:
+        self._routes.append(Route(method.upper(), pattern, handler, access, _compile(pattern)))
+
+    def get(self, pattern: str, handler: Handler, *, access: Access) -> None:
+        self.add("GET", pattern, handler, access=access)
+
+    def put(self, pattern: str, handler: Handler, *, access: Access) -> None:
+        self.add("PUT", pattern, handler, access=access)
+
+    def post(self, pattern: str, handler: Handler, *, access: Access) -> None:
+        self.add("POST", pattern, handler, access=access)
+
+    def delete(self, pattern: str, handler: Handler, *, access: Access) -> None:
+        self.add("DELETE", pattern, handler, access=access)
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(self._routes)
+
+    def match(self, method: str, raw_path: str) -> RouteMatch | set[str] | None:
+        """The route for this request; else the methods the path allows (for a 405); else None."""
+        raw = split_raw_path(raw_path)
+        wanted = "GET" if method.upper() == "HEAD" else method.upper()
+        allowed: set[str] = set()
+        for route in self._routes:
+            params = _match(route.segments, raw)
+            if params is None:
+                continue
+            if route.method == wanted:
+                return RouteMatch(route, params)
+            allowed.add(route.method)
+        return allowed or None

@@ -1,0 +1,155 @@
+"""Builds the registry: storage, services and routes from `ServerSettings`, as an aiohttp application.
+
+The one place the object graph is wired (no module-level state): `build_registry` makes the
+services, `build_app` mounts every route module on a `Router` behind one catch-all aiohttp route,
+and `serve` runs it until SIGINT/SIGTERM. Tests build several isolated registries in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+from argon2 import PasswordHasher
+
+from snpm.registry_server.api.access_log import JsonAccessLogger
+from snpm.registry_server.api.dispatch import Dispatcher
+from snpm.registry_server.api.dist_tags import DistTagRoutes
+from snpm.registry_server.api.packuments import PackumentRoutes
+from snpm.registry_server.api.ping import PingRoutes
+from snpm.registry_server.api.publishing import PublishingRoutes
+from snpm.registry_server.api.responses import error_middleware
+from snpm.registry_server.api.router import Router
+from snpm.registry_server.api.tarballs import TarballRoutes
+from snpm.registry_server.api.tokens import TokenRoutes
+from snpm.registry_server.api.users import UserRoutes
+from snpm.registry_server.services.accounts import AccountService
+from snpm.registry_server.services.login_limits import LoginRateLimiter
+from snpm.registry_server.services.packages import PackageService
+from snpm.registry_server.services.packuments import PackumentRenderer
+from snpm.registry_server.services.tokens import TokenService
+from snpm.registry_server.services.uploads import UploadLimits
+from snpm.registry_server.settings import ServerSettings
+from snpm.registry_server.storage.base import Storage
+from snpm.registry_server.storage.sqlite import SqliteStorage
+
+__all__ = ["REGISTRY_KEY", "Registry", "build_app", "build_registry", "build_router", "open_storage", "serve"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Everything a running registry holds; services take what they need from here."""
+
+    settings: ServerSettings
+    storage: Storage
+    tokens: TokenService
+    accounts: AccountService
+    packages: PackageService
+    renderer: PackumentRenderer
+
+
+REGISTRY_KEY = web.AppKey("snpm.registry", Registry)
+
+
+def open_storage(settings: ServerSettings) -> Storage:
+    """The storage backend the settings name (SQLite + files in the data folder today)."""
+    return SqliteStorage(settings.database_path, settings.tarball_root)
+
+
+def build_registry(
+    settings: ServerSettings,
+    storage: Storage | None = None,
+    *,
+    now: Callable[[], datetime] = utc_now,
+) -> Registry:
+    storage = storage if storage is not None else open_storage(settings)
+    tokens = TokenService(storage, now)
+    hashing = settings.password_hashing
+    accounts = AccountService(
+        storage,
+        tokens,
+        LoginRateLimiter(settings.login_limits),
+        now,
+        allow_signup=settings.allow_signup,
+        hasher=PasswordHasher(
+            time_cost=hashing.time_cost, memory_cost=hashing.memory_cost_kib, parallelism=hashing.parallelism
+        ),
+    )
+    limits = UploadLimits(
+        max_tarball_size=settings.max_body_size, max_unpacked_size=settings.max_unpacked_size
+    )
+    packages = PackageService(storage, accounts, limits, now)
+    return Registry(settings, storage, tokens, accounts, packages, PackumentRenderer())
+
+
+def build_router(registry: Registry) -> Router:
+    """Every route, in match order (the `/-/` namespace first; package routes last)."""
+    router = Router()
+    PingRoutes().register(router)
+    UserRoutes(registry.accounts).register(router)
+    TokenRoutes(registry.accounts).register(router)
+    DistTagRoutes(registry.packages).register(router)
+    TarballRoutes(registry.packages).register(router)
+    PublishingRoutes(registry.packages).register(router)
+    PackumentRoutes(registry.packages, registry.renderer).register(router)
+    return router
+
+
+def build_app(registry: Registry) -> web.Application:
+    app = web.Application(client_max_size=registry.settings.max_body_size, middlewares=[error_middleware])
+    app[REGISTRY_KEY] = registry
+    dispatcher = Dispatcher(build_router(registry), registry.accounts, registry.settings)
+    app.router.add_route("*", "/{tail:.*}", dispatcher.handle)
+
+    async def open_store(_: web.Application) -> None:
+        await registry.storage.open()
+
+    async def close_store(_: web.Application) -> None:
+        await registry.storage.close()
+
+    app.on_startup.append(open_store)
+    app.on_cleanup.append(close_store)
+    return app
+
+
+async def serve(
+    settings: ServerSettings,
+    *,
+    access_logger: logging.Logger | None,
+    ready: Callable[[str], None],
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the registry until SIGINT/SIGTERM (or `stop` is set); `ready` gets the listening URL."""
+    registry = build_registry(settings)
+    app = build_app(registry)
+    runner = web.AppRunner(
+        app,
+        access_log=access_logger,
+        access_log_class=JsonAccessLogger,
+        handle_signals=False,
+    )
+    await runner.setup()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        shown = f"[{host}]" if ":" in str(host) else str(host)
+        ready(f"http://{shown}:{port}/")
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,146 @@
+"""The package service: reading packuments and tarballs, publishing, and every other package change.
+
+Each write is one `Storage.update_package` call whose transform (from `publishing` or
+`document_edits`) decides under the package's lock; slow work (checking an upload, staging its
+tarball) happens before the lock is taken. No aiohttp here: routes call these methods, unit tests
+call them directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from snpm.json_types import JsonObject
+from snpm.packument import Person, dist_tags, format_time, maintainers, version_from_tarball_filename
+from snpm.registry_server.services.accounts import AccountService
+from snpm.registry_server.services.document_edits import (
+    document_change,
+    remove_tag_change,
+    remove_tarball_change,
+    set_tag_change,
+    unpublish_change,
+)
+from snpm.registry_server.services.errors import not_found
+from snpm.registry_server.services.permissions import Actor, require_writer
+from snpm.registry_server.services.publishing import publish_change
+from snpm.registry_server.services.uploads import UploadLimits, check_tag, read_upload
+from snpm.registry_server.storage.base import Storage, StoredPackage, TarballRecord
+
+__all__ = ["PackageService"]
+
+_PUBLISH_LOGIN = "You must be logged in to publish packages."
+
+
+class PackageService:
+    def __init__(
+        self,
+        storage: Storage,
+        accounts: AccountService,
+        limits: UploadLimits,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._storage = storage
+        self._accounts = accounts
+        self.limits = limits
+        self._now = now
+
+    def _stamp(self) -> str:
+        return format_time(self._now())
+
+    # ── reading ──
+
+    async def get(self, name: str) -> StoredPackage | None:
+        return await self._storage.read_package(name)
+
+    async def revision(self, name: str) -> str | None:
+        return await self._storage.read_revision(name)
+
+    async def require(self, name: str) -> StoredPackage:
+        package = await self._storage.read_package(name)
+        if package is None:
+            raise not_found()
+        return package
+
+    async def tarball(self, name: str, filename: str) -> TarballRecord | None:
+        return await self._storage.tarball(name, filename)
+
+    async def tarball_bytes(self, record: TarballRecord) -> bytes:
+        return await self._storage.read_tarball(record)
+
+    async def tags(self, name: str) -> dict[str, str]:
+        return dist_tags((await self.require(name)).document)
+
+    # ── writing ──
+
+    async def publish(self, actor: Actor | None, name: str, body: JsonObject) -> StoredPackage:
+        publisher = require_writer(actor, _PUBLISH_LOGIN)
+        upload = await asyncio.to_thread(read_upload, name, body, self.limits)
+        staged = await self._storage.stage_tarball(upload.tarball, upload.integrity, upload.shasum)
+        stamp = self._stamp()
+        try:
+            result = await self._storage.update_package(
+                name, lambda state: publish_change(state, upload, staged, publisher, stamp)
+            )
+        finally:
+            await self._storage.discard_staged(staged)  # moved into place on success; gone either way
+        if result is None:  # pragma: no cover - a publish never deletes
+            raise not_found()
+        return result
+
+    async def change(
+        self, actor: Actor | None, name: str, body: JsonObject, rev: str | None
+    ) -> StoredPackage | None:
+        """A document PUT: deprecate, unpublish versions, owners, stars (see document_edits)."""
+        editor = require_writer(actor)
+        emails = await self._maintainer_emails(body)
+        stamp = self._stamp()
+        return await self._storage.update_package(
+            name, lambda state: document_change(state, body, editor, rev=rev, users=emails, now=stamp)
+        )
+
+    async def _maintainer_emails(self, body: JsonObject) -> dict[str, str]:
+        raw = body.get("maintainers")
+        if not isinstance(raw, list):
+            return {}
+        emails: dict[str, str] = {}
+        for item in raw:
+            person = Person.from_json(item)
+            if person is None or person.name in emails:
+                continue
+            user = await self._accounts.get_user(person.name)
+            if user is not None:
+                emails[user.name] = user.email
+        return emails
+
+    async def unpublish(self, actor: Actor | None, name: str, rev: str | None) -> None:
+        editor = require_writer(actor)
+        await self._storage.update_package(name, lambda state: unpublish_change(state, editor, rev))
+
+    async def remove_tarball(self, actor: Actor | None, name: str, filename: str, rev: str | None) -> None:
+        editor = require_writer(actor)
+        version = version_from_tarball_filename(name, filename)
+        await self._storage.update_package(
+            name, lambda state: remove_tarball_change(state, editor, filename, version, rev)
+        )
+
+    async def set_tag(self, actor: Actor | None, name: str, tag: str, version: str) -> dict[str, str]:
+        editor = require_writer(actor)
+        check_tag(tag)
+        stamp = self._stamp()
+        result = await self._storage.update_package(
+            name, lambda state: set_tag_change(state, editor, tag, version, stamp)
+        )
+        return dist_tags(result.document) if result else {}
+
+    async def remove_tag(self, actor: Actor | None, name: str, tag: str) -> dict[str, str]:
+        editor = require_writer(actor)
+        stamp = self._stamp()
+        result = await self._storage.update_package(
+            name, lambda state: remove_tag_change(state, editor, tag, stamp)
+        )
+        return dist_tags(result.document) if result else {}
+
+    async def owners(self, name: str) -> list[Person]:
+        return maintainers((await self.require(name)).document)

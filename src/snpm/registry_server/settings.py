@@ -1,0 +1,238 @@
+"""The registry server's settings: defaults, the config file (TOML or JSON) and command-line overrides.
+
+Precedence: built-in defaults < config file < command-line flags. Keys may be written with `-` or
+`_` (`max-body-size` = `max_body_size`). `uplink`, `workers > 1` and non-SQLite `database` URLs are
+validated already and refused with a clear message: the uplink proxy, multi-process serving and the
+PostgreSQL backend arrive in later slices, and the parser is ready for them.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from snpm.errors import SnpmError
+from snpm.json_types import JsonObject
+
+__all__ = [
+    "DEFAULT_PORT",
+    "LoginLimits",
+    "ServerSettings",
+    "SettingsError",
+    "default_data_dir",
+    "load_settings",
+]
+
+DEFAULT_PORT = 4873
+MiB = 1024 * 1024
+
+
+class SettingsError(SnpmError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="EINVALIDCONFIG")
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLimits:
+    """Failed-login budget per user name and per client address within a sliding window."""
+
+    max_failures_per_user: int = 10
+    max_failures_per_ip: int = 50
+    window_seconds: float = 900.0
+    # bounded memory: the least recently seen keys are forgotten beyond this many
+    max_tracked_keys: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordHashing:
+    """argon2id parameters (argon2-cffi's defaults, RFC 9106's low-memory profile). Lower them only
+    for tests: a cheaper hash is a cheaper guess."""
+
+    time_cost: int = 3
+    memory_cost_kib: int = 65536
+    parallelism: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data: Path = field(default_factory=lambda: default_data_dir())
+    config_file: Path | None = None
+    # sqlite:///abs/path.db, or None for <data>/registry.db (postgresql:// comes later)
+    database: str | None = None
+    uplink: str | None = None
+    workers: int = 1
+    max_body_size: int = 64 * MiB
+    max_unpacked_size: int = 512 * MiB
+    allow_signup: bool = True
+    read_requires_login: bool = False
+    # the registry's externally visible base URL (tarball URLs); else taken from each request
+    public_url: str | None = None
+    # honour X-Forwarded-Proto/Host/Prefix/For (only behind a proxy you control)
+    trust_proxy: bool = False
+    # "-" = stderr, a path = append JSON lines there, None = no access log
+    access_log: str | None = "-"
+    login_limits: LoginLimits = field(default_factory=LoginLimits)
+    password_hashing: PasswordHashing = field(default_factory=PasswordHashing)
+
+    @property
+    def database_path(self) -> Path:
+        if self.database is None:
+            return self.data / "registry.db"
+        return Path(urlsplit(self.database).path)
+
+    @property
+    def tarball_root(self) -> Path:
+        return self.data / "tarballs"
+
+    def to_json(self) -> JsonObject:
+        raw = asdict(self)
+        out: JsonObject = {}
+        for key, value in raw.items():
+            if isinstance(value, Path):
+                out[key] = str(value)
+            elif isinstance(value, dict):
+                out[key] = {k: v for k, v in value.items() if isinstance(v, int | float | str | bool)}
+            else:
+                out[key] = value
+        out["database"] = self.database or f"sqlite:///{self.database_path}"
+        return out
+
+    def validate(self) -> ServerSettings:
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"port must be between 0 and 65535, not {self.port}")
+        if self.max_body_size <= 0 or self.max_unpacked_size <= 0:
+            raise SettingsError("max-body-size and max-unpacked-size must be positive")
+        if self.workers < 1:
+            raise SettingsError("workers must be at least 1")
+        if self.workers > 1:
+            raise SettingsError("workers > 1 is not available yet: run one process per data folder")
+        if self.uplink is not None:
+            _check_http_url("uplink", self.uplink)
+            raise SettingsError("uplinks are not available yet: start with --no-uplink")
+        if self.public_url is not None:
+            _check_http_url("public-url", self.public_url)
+        if self.database is not None:
+            scheme = urlsplit(self.database).scheme
+            if scheme in ("postgres", "postgresql"):
+                raise SettingsError("the PostgreSQL backend is not available yet: use sqlite:///<path>")
+            if scheme != "sqlite" or not urlsplit(self.database).path:
+                raise SettingsError(f"database must be sqlite:///<path>, not {self.database!r}")
+        return self
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (`~/.local/share/snpm-registry` on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("snpm-registry", appauthor=False))
+
+
+def _check_http_url(key: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{key} must be an http(s) URL, not {value!r}")
+
+
+_SIMPLE_TYPES: dict[str, type] = {
+    "host": str,
+    "port": int,
+    "database": str,
+    "uplink": str,
+    "workers": int,
+    "max_body_size": int,
+    "max_unpacked_size": int,
+    "allow_signup": bool,
+    "read_requires_login": bool,
+    "public_url": str,
+    "trust_proxy": bool,
+    "access_log": str,
+}
+
+
+def _coerce(key: str, value: object, expected: type) -> object:
+    if value is None and key in ("database", "uplink", "public_url", "access_log"):
+        return None
+    if expected is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if expected is bool and isinstance(value, bool):
+        return value
+    if expected is str and isinstance(value, str):
+        return value
+    raise SettingsError(f"config key {key!r} must be of type {expected.__name__}, not {value!r}")
+
+
+_TABLES = ("login_limits", "password_hashing")
+
+
+def _table(
+    current: LoginLimits | PasswordHashing, table: str, raw: Mapping[str, object], where: str
+) -> object:
+    types = {f.name: f.type for f in fields(current)}
+    changes: dict[str, object] = {}
+    for raw_key, value in raw.items():
+        key = str(raw_key).replace("-", "_")
+        if key not in types:
+            raise SettingsError(f"unknown key {table}.{raw_key} in {where}")
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise SettingsError(f"{table}.{raw_key} must be a positive number in {where}")
+        changes[key] = float(value) if types[key] == "float" else int(value)
+    return replace(current, **changes)  # type: ignore[arg-type]
+
+
+def _from_mapping(base: ServerSettings, raw: Mapping[str, object], where: str) -> ServerSettings:
+    changes: dict[str, object] = {}
+    for raw_key, value in raw.items():
+        key = raw_key.replace("-", "_")
+        if key == "data":
+            if not isinstance(value, str):
+                raise SettingsError(f"config key 'data' must be a path string in {where}")
+            changes["data"] = Path(value).expanduser()
+        elif key in _TABLES:
+            if not isinstance(value, Mapping):
+                raise SettingsError(f"config key {raw_key!r} must be a table in {where}")
+            changes[key] = _table(getattr(base, key), raw_key, value, where)
+        elif key in _SIMPLE_TYPES:
+            changes[key] = _coerce(raw_key, value, _SIMPLE_TYPES[key])
+        else:
+            raise SettingsError(f"unknown config key {raw_key!r} in {where}")
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def read_config_file(path: Path) -> Mapping[str, object]:
+    try:
+        text = path.read_bytes()
+    except OSError as err:
+        raise SettingsError(f"cannot read config file {path}: {err.strerror}") from err
+    try:
+        data: object = json.loads(text) if path.suffix == ".json" else tomllib.loads(text.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise SettingsError(f"cannot parse config file {path}: {err}") from err
+    if not isinstance(data, dict):
+        raise SettingsError(f"config file {path} must hold a table/object")
+    return data
+
+
+def load_settings(
+    config_file: Path | None = None,
+    overrides: Mapping[str, object] | None = None,
+    unset: tuple[str, ...] = (),
+) -> ServerSettings:
+    """Defaults, then `config_file`, then `overrides` (already-typed values from the command line;
+    None means "not given"), then `unset` (keys a flag such as `--no-uplink` clears)."""
+    settings = ServerSettings()
+    if config_file is not None:
+        settings = _from_mapping(settings, read_config_file(config_file), str(config_file))
+        settings = replace(settings, config_file=config_file)
+        if not settings.data.is_absolute():
+            settings = replace(settings, data=(config_file.parent / settings.data))
+    if overrides:
+        settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    if unset:
+        settings = replace(settings, **dict.fromkeys(unset))  # type: ignore[arg-type]
+    return settings.validate()

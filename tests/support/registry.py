@@ -1,0 +1,324 @@
+"""A real snpm-registry for tests: as a subprocess on 127.0.0.1, or in-process on aiohttp's test server.
+
+    with running_registry(tmp_path / "data") as registry:        # `python -m snpm.registry_server serve`
+        registry.url                                             # "http://127.0.0.1:<port>/"
+        registry.restart()                                       # same data folder, same port
+
+    async with in_process_registry(tmp_path) as registry:        # aiohttp TestServer + TestClient
+        response = await registry.client.get("/-/ping")
+
+Both use cheap argon2 parameters (a test-only setting: the default costs ~0.4 s per hash here) and
+write the access log to a file you can read. `publish_body` builds the JSON body `npm publish`
+sends, with a tarball packed in the test (no binary fixtures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from snpm.registry_server.app import Registry, build_app, build_registry
+from snpm.registry_server.settings import LoginLimits, PasswordHashing, ServerSettings
+from snpm.tarball import PackFile, pack
+
+FAST_HASHING = {"time-cost": 1, "memory-cost-kib": 8192, "parallelism": 1}
+_LISTENING = "listening on "
+
+
+@dataclass
+class RunningRegistry:
+    """A registry subprocess. `url` ends with `/` (npm's registry form); `log` is its access log."""
+
+    data: Path
+    config: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    stdout: Path
+    log: Path
+    extra_args: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def database(self) -> Path:
+        return self.data / "registry.db"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+    def restart(self) -> None:
+        """Stop, then start again on the same data folder and port."""
+        self.stop()
+        started = _spawn(self.data, self.config, self.port, self.stdout, self.log, self.extra_args)
+        self.process, self.port = started.process, started.port
+
+    def request(
+        self, method: str, path: str, *, token: str | None = None, body: object = None
+    ) -> tuple[int, Any]:
+        """A direct HTTP request (for checking the registry's state beside npm)."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path.lstrip("/"), data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            return err.code, json.loads(raw) if raw else None
+
+
+def write_config(path: Path, settings: Mapping[str, object]) -> Path:
+    path.write_text(json.dumps(settings, indent=2))
+    return path
+
+
+def _spawn(
+    data: Path, config: Path, port: int, stdout: Path, log: Path, extra_args: tuple[str, ...]
+) -> RunningRegistry:
+    command = [
+        sys.executable,
+        "-m",
+        "snpm.registry_server",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--data",
+        str(data),
+        "--config",
+        str(config),
+        "--access-log",
+        str(log),
+        *extra_args,
+    ]
+    stdout.write_text("")
+    with stdout.open("ab") as out, (stdout.parent / (stdout.name + ".err")).open("ab") as err:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
+    deadline = time.monotonic() + 30
+    actual = 0
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            errors = (stdout.parent / (stdout.name + ".err")).read_text()
+            raise RuntimeError(f"snpm-registry exited with {process.returncode}:\n{errors}")
+        text = stdout.read_text()
+        if _LISTENING in text:
+            url = text.split(_LISTENING, 1)[1].split()[0]
+            actual = int(url.rstrip("/").rsplit(":", 1)[1])
+            break
+        time.sleep(0.05)
+    else:
+        process.kill()
+        raise RuntimeError("snpm-registry did not start within 30 s")
+    running = RunningRegistry(data, config, actual, process, stdout, log, extra_args)
+    while time.monotonic() < deadline:
+        if running.request("GET", "/-/ping")[0] == 200:
+            return running
+        time.sleep(0.05)
+    running.stop()
+    raise RuntimeError("snpm-registry does not answer /-/ping")
+
+
+def start_registry(
+    data: Path,
+    *,
+    port: int = 0,
+    settings: Mapping[str, object] | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> RunningRegistry:
+    """Start `python -m snpm.registry_server serve` on 127.0.0.1 (a free port unless given)."""
+    data.mkdir(parents=True, exist_ok=True)
+    base = data.parent
+    config = write_config(
+        base / f"{data.name}.config.json", {"password-hashing": FAST_HASHING, **(settings or {})}
+    )
+    return _spawn(
+        data, config, port, base / f"{data.name}.stdout", base / f"{data.name}.access.log", extra_args
+    )
+
+
+@contextmanager
+def running_registry(data: Path, **kwargs: Any) -> Iterator[RunningRegistry]:
+    registry = start_registry(data, **kwargs)
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+# ── services without HTTP ──
+
+
+class Clock:
+    """A settable clock for services (`now()`), starting at a fixed moment."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+def run_with(registry: Registry, body: Any) -> Any:
+    """Open the registry's storage, await `body()`, close it again (one event loop per call)."""
+
+    async def main() -> Any:
+        await registry.storage.open()
+        try:
+            return await body()
+        finally:
+            await registry.storage.close()
+
+    return asyncio.run(main())
+
+
+# ── in-process ──
+
+
+def registry_settings(data: Path, **overrides: Any) -> ServerSettings:
+    """ServerSettings for a test registry: cheap password hashing, no access log, generous limits."""
+    base = ServerSettings(
+        data=data,
+        password_hashing=PasswordHashing(time_cost=1, memory_cost_kib=8192, parallelism=1),
+        access_log=None,
+        login_limits=LoginLimits(),
+    )
+    return replace(base, **overrides).validate()
+
+
+@dataclass
+class InProcessRegistry:
+    client: TestClient[Any, Any]
+    registry: Registry
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return str(self.client.make_url("/"))
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    async def add_user(self, name: str, password: str = "password-123", email: str | None = None) -> str:
+        """Sign up through the API; remember and return the new token."""
+        body = {"name": name, "password": password, "email": email or f"{name}@example.test"}
+        response = await self.client.put(f"/-/user/org.couchdb.user:{name}", json=body)
+        assert response.status == 201, await response.text()
+        token: str = (await response.json())["token"]
+        self.tokens[name] = token
+        return token
+
+    async def publish(self, user: str, body: dict[str, Any], path: str | None = None) -> Any:
+        name = body["name"]
+        return await self.client.put(
+            path or "/" + name.replace("/", "%2f"), json=body, headers=self.auth(user)
+        )
+
+
+@asynccontextmanager
+async def in_process_registry(tmp_path: Path, **overrides: Any) -> AsyncIterator[InProcessRegistry]:
+    """A registry on aiohttp's TestServer (127.0.0.1, a free port) with a TestClient."""
+    settings = registry_settings(tmp_path / "data", **overrides)
+    registry = build_registry(settings)
+    client: TestClient[Any, Any] = TestClient(TestServer(build_app(registry), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield InProcessRegistry(client, registry)
+    finally:
+        await client.close()
+
+
+# ── publish bodies ──
+
+
+def pack_package(manifest: Mapping[str, Any], files: Mapping[str, bytes] | None = None) -> bytes:
+    """A gzipped tarball with `package/package.json` (from `manifest`) and `files`."""
+    entries = [PackFile("package.json", json.dumps(manifest, indent=2).encode())]
+    entries += [PackFile(path, data) for path, data in (files or {}).items()]
+    return pack(entries)
+
+
+def sri(data: bytes, algorithm: str = "sha512") -> str:
+    return f"{algorithm}-" + base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
+
+
+def publish_body(
+    name: str,
+    version: str,
+    *,
+    tag: str = "latest",
+    manifest: Mapping[str, Any] | None = None,
+    tarball: bytes | None = None,
+    files: Mapping[str, bytes] | None = None,
+    registry: str = "http://127.0.0.1:9/",
+) -> dict[str, Any]:
+    """The body npm 11 sends for `npm publish` (libnpmpublish's buildMetadata)."""
+    doc: dict[str, Any] = {"name": name, "version": version, "description": f"{name} for tests"}
+    doc.update(manifest or {})
+    data = (
+        tarball
+        if tarball is not None
+        else pack_package(doc, {"index.js": b"module.exports = 1\n", **(files or {})})
+    )
+    attachment = f"{name}-{version}.tgz"
+    version_doc = {
+        **doc,
+        "readme": f"# {name}\n",
+        "readmeFilename": "README.md",
+        "_id": f"{name}@{version}",
+        "_nodeVersion": "20.20.2",
+        "_npmVersion": "11.19.1",
+        "dist": {
+            "integrity": sri(data),
+            "shasum": hashlib.sha1(data).hexdigest(),
+            "tarball": f"{registry}{name}/-/{attachment}",
+        },
+    }
+    return {
+        "_id": name,
+        "name": name,
+        "description": doc.get("description"),
+        "dist-tags": {tag: version},
+        "versions": {version: version_doc},
+        "access": None,
+        "_attachments": {
+            attachment: {
+                "content_type": "application/octet-stream",
+                "data": base64.b64encode(data).decode(),
+                "length": len(data),
+            }
+        },
+    }

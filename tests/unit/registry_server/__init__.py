@@ -1,0 +1,1 @@
+"""Unit tests of the registry server: services and storage without HTTP."""
