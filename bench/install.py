@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTS = ROOT / "tests" / "fixtures" / "refprojects"
 CASES = ("cold", "warm-lockfile", "warm-nolock", "noop")
+_TRUST_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR")
 
 
 @dataclass
@@ -90,7 +91,9 @@ class Sandbox:
         (self.home / ".npmrc").write_text("")
 
     def env(self) -> dict[str, str]:
-        return {
+        # the machine's trust settings pass through (the registry may sit behind a private CA)
+        trust = {k: v for k, v in os.environ.items() if k in _TRUST_VARIABLES}
+        return trust | {
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(self.home),
             "npm_config_userconfig": str(self.home / ".npmrc"),
