@@ -1,0 +1,111 @@
+"""What every fetcher of one run shares: the registry client, npm's cache folder, the options, the
+packument cache, git, a small thread pool for CPU work, the log, and the `prepare` hook.
+
+CPU work (gunzip, hashing, tar parsing, writing the store, packing) runs in a pool of a few threads
+(`cpu_workers`, 2–4), so the event loop keeps many downloads in flight while tarballs are unpacked;
+zlib and hashlib release the GIL, so the threads do run in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, ParamSpec, Protocol, TypeVar
+
+from snpm.cache import content
+from snpm.fetch.options import FetchOptions
+from snpm.fetch.packuments import PackumentCache
+from snpm.git import Git
+from snpm.json_types import JsonObject
+from snpm.registry_client import RegistryClient
+
+__all__ = ["FetchContext", "LogFn", "PrepareHook", "PrepareKind", "default_cpu_workers"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# npm's log levels and titles: log(level, prefix, message)
+LogFn = Callable[[str, str, str], None]
+PrepareKind = Literal["directory", "git"]
+
+
+class PrepareHook(Protocol):
+    """Makes a folder ready to pack; the lifecycle engine provides it, fetchers never run scripts.
+
+    `kind="directory"`: pacote's DirFetcher runs the `prepare` script (unless scripts are ignored).
+    `kind="git"`: pacote's GitFetcher first installs the clone's dependencies (`npm install --force`)
+    so that the prepare script can run, then packs like a directory. Called only when the manifest
+    asks for it (see `needs_git_prepare` / the `prepare` script check).
+    """
+
+    def __call__(self, folder: Path, manifest: JsonObject, *, kind: PrepareKind) -> Awaitable[None]: ...
+
+
+def default_cpu_workers() -> int:
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+@dataclass(slots=True)
+class FetchContext:
+    client: RegistryClient
+    cache_dir: Path | None
+    options: FetchOptions
+    packuments: PackumentCache
+    log: LogFn | None = None
+    prepare: PrepareHook | None = None
+    pool: ThreadPoolExecutor | None = None
+    git_client: Git | None = None
+    _temp_dirs: list[Path] | None = None
+
+    async def cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `fn` in the thread pool."""
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=default_cpu_workers(), thread_name_prefix="snpm-fetch")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, lambda: fn(*args, **kwargs))
+
+    @property
+    def git(self) -> Git:
+        if self.git_client is None:
+            settings = self.client.settings
+            self.git_client = Git(
+                git=self.options.git,
+                retries=settings.fetch_retries,
+                retry_factor=settings.fetch_retry_factor,
+                retry_min_ms=settings.fetch_retry_mintimeout,
+                retry_max_ms=settings.fetch_retry_maxtimeout,
+            )
+        return self.git_client
+
+    @property
+    def prefer_online(self) -> bool:
+        return self.client.settings.prefer_online
+
+    def emit(self, level: str, prefix: str, message: str) -> None:
+        if self.log is not None:
+            self.log(level, prefix, message)
+
+    def temp_dir(self, prefix: str) -> Path:
+        """A fresh folder removed by `close()`; under `_cacache/tmp` like cacache.tmp.withTmp."""
+        parent = content.tmp_dir(self.cache_dir) if self.cache_dir is not None else None
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        if self._temp_dirs is None:
+            self._temp_dirs = []
+        self._temp_dirs.append(folder)
+        return folder
+
+    def close(self) -> None:
+        for folder in self._temp_dirs or ():
+            shutil.rmtree(folder, ignore_errors=True)
+        self._temp_dirs = None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None

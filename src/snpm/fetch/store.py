@@ -1,0 +1,85 @@
+"""Package folders made from snpm's store of extracted files (`snpm.cache.store`), pacote-style.
+
+A tarball's files are stored once under its integrity (see `snpm.fetch.unpack`); a package folder is
+then made of hard links to them, so the next folder with that integrity needs no download, no
+gunzip and no hashing. Like pacote's extract, the destination is emptied first, so no stale file of
+an earlier version survives. Synchronous: callers run these in the fetch thread pool.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from snpm.cache import store
+from snpm.cache.store import PackageFiles
+from snpm.errors import FileSystemError, from_os_error
+from snpm.tarball import PackageFile
+
+__all__ = ["empty_folder", "materialize", "write_files"]
+
+
+def empty_folder(dest: Path) -> None:
+    """pacote's #mkdir: remove what `dest` holds (so no stale file survives), then create it."""
+    try:
+        entries = list(os.scandir(dest))
+    except FileNotFoundError:
+        entries = []
+    except OSError as err:
+        raise from_os_error(err, "scandir") from None
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            raise from_os_error(err, "rm") from None
+    try:
+        os.makedirs(dest, exist_ok=True)
+    except OSError as err:
+        raise from_os_error(err, "mkdir") from None
+
+
+def materialize(cache_dir: Path, integrity: str, dest: Path, files: PackageFiles | None = None) -> bool:
+    """Empty `dest` and link the stored package into it; False when the store lacks it (or a
+    stored file went missing), so the caller fetches and stores it again."""
+    pkg = files if files is not None else store.read_package(cache_dir, integrity)
+    if pkg is None:
+        return False
+    empty_folder(dest)
+    try:
+        store.materialize(cache_dir, integrity, dest, files=pkg)
+    except FileSystemError as err:
+        if err.code == "ENOENT" and err.path is not None and Path(err.path).is_relative_to(cache_dir):
+            return False
+        raise
+    return True
+
+
+def write_files(files: Sequence[PackageFile], dest: Path) -> None:
+    """Without a store (no cache folder): write the unpacked files into an emptied `dest`."""
+    empty_folder(dest)
+    made: set[str] = set()
+    try:
+        for file in files:
+            target = dest / file.path
+            parent = posixpath.dirname(file.path)
+            if parent and parent not in made:
+                os.makedirs(target.parent, exist_ok=True)
+                made.add(parent)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            try:
+                view = memoryview(file.data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fchmod(fd, file.mode | 0o600)
+            finally:
+                os.close(fd)
+    except OSError as err:
+        raise from_os_error(err) from None
