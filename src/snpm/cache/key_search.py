@@ -6,7 +6,7 @@ its packument, and `http://localhost/foo/-/foo-1.0.0.tgz` is not a tarball of `f
 by their escaped name, and a cached packument adds the tarball keys of its matching versions.
 
 The spec is npm-package-arg's result (`snpm.spec.parse_spec`); the order npm prints keys in is
-`localeCompare('en')`, which is `snpm.manifest.collation.locale_compare_key`.
+`localeCompare('en')`, which is `snpm.ecmascript.collation.locale_compare_key`.
 """
 
 from __future__ import annotations

@@ -24,10 +24,10 @@ from snpm.cache.content import CACACHE_DIRNAME, cacache_dir, content_dir
 from snpm.cache.index import IndexEntry
 from snpm.cache.key_search import search_cache_package
 from snpm.cache.store import STORE_DIRNAME
+from snpm.ecmascript.collation import locale_compare_key
 from snpm.errors import SnpmError, UsageError, from_os_error
 from snpm.integrity import Integrity, from_hex
 from snpm.json_types import JsonObject
-from snpm.manifest.collation import locale_compare_key
 from snpm.semver import range as semver_range
 from snpm.spec import parse_spec
 

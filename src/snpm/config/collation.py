@@ -1,35 +1,19 @@
-"""`localeCompare` with the `en` locale (ICU root collation), for the ASCII text npm sorts.
+"""Compatibility names for `localeCompare(other, 'en')`, which npm sorts config keys with.
 
-npm sorts config keys (and many listings) with @isaacs/string-locale-compare('en'), i.e.
-Intl.Collator('en'). Its order is not code-point order: punctuation comes before digits before
-letters, in CLDR's own sequence (`_` before `-` before `,` …, `@` before `/`), letters compare
-case-insensitively first and lower case wins a tie. Characters outside ASCII sort after letters
-by code point (an approximation; npm's keys are ASCII).
+The collation itself is `snpm.ecmascript.collation.locale_compare_key` (exact for ASCII, control
+characters included); `collation_key` is that function under the name `snpm.ops` imports it by, and
+`locale_sorted` sorts with it. New code should import from `snpm.ecmascript.collation`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 
-# the 95 printable ASCII characters in Intl.Collator('en') order (upper case folded onto lower)
-_ORDER = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
-_PRIMARY = {ch: i for i, ch in enumerate(_ORDER)}
+from snpm.ecmascript.collation import locale_compare_key as collation_key
 
-
-def _primary(ch: str) -> int:
-    weight = _PRIMARY.get(ch.lower() if "A" <= ch <= "Z" else ch)
-    return weight if weight is not None else 1000 + ord(ch)
-
-
-@lru_cache(maxsize=4096)
-def collation_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """A sort key equivalent to Intl.Collator('en').compare for ASCII text."""
-    return (
-        tuple(_primary(ch) for ch in text),
-        tuple(1 if "A" <= ch <= "Z" else 0 for ch in text),
-    )
+__all__ = ["collation_key", "locale_sorted"]
 
 
 def locale_sorted(items: Iterable[str]) -> list[str]:
+    """`[...items].sort((a, b) => a.localeCompare(b, 'en'))`."""
     return sorted(items, key=collation_key)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from snpm.config.ci import detect_ci
 from snpm.config.definitions import DEFINITIONS
-from snpm.config.values import UNDEFINED, ConfigValue, JsDate, JsUndefined, js_number, js_string
+from snpm.config.values import UNDEFINED, ConfigValue, JsDate, JsUndefined, js_number, js_string, js_truthy
 
 if TYPE_CHECKING:
     from snpm.config.layer import Layer
@@ -84,18 +84,6 @@ def _basic(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     flat[_camel(key)] = obj[key]
 
 
-def _truthy(value: object) -> bool:
-    if value is None or isinstance(value, JsUndefined):
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value == value and value != 0
-    if isinstance(value, str):
-        return value != ""
-    return True
-
-
 def _access(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     value = obj[key]
     flat["access"] = "restricted" if value == "private" else value
@@ -124,14 +112,14 @@ def build_omit_list(obj: LayerView) -> list[str]:
     omit: list[ConfigValue] = omit_v if isinstance(omit_v, list) else []
     only = obj["only"]
     production = obj["production"]
-    if (isinstance(only, str) and re.match(r"^prod(uction)?$", only)) or _truthy(production):
+    if (isinstance(only, str) and re.match(r"^prod(uction)?$", only)) or js_truthy(production):
         omit.append("dev")
     elif production is False:
         include.append("dev")
     also = obj["also"]
     if isinstance(also, str) and also.startswith("dev"):
         include.append("dev")
-    if _truthy(obj["dev"]):
+    if js_truthy(obj["dev"]):
         include.append("dev")
     optional = obj["optional"]
     if optional is False:
@@ -181,7 +169,7 @@ def _cache_min(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> Non
 
 def _cafile(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     cafile = obj["cafile"]
-    if not _truthy(cafile):
+    if not js_truthy(cafile):
         return
     try:
         raw = Path(js_string(cafile)).read_text(encoding="utf-8")
@@ -196,8 +184,8 @@ def _cafile(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
 
 def _color(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     color = obj["color"]
-    flat["color"] = False if not _truthy(color) else (True if color == "always" else ctx.stdout_tty)
-    flat["logColor"] = False if not _truthy(color) else (True if color == "always" else ctx.stderr_tty)
+    flat["color"] = False if not js_truthy(color) else (True if color == "always" else ctx.stdout_tty)
+    flat["logColor"] = False if not js_truthy(color) else (True if color == "always" else ctx.stderr_tty)
 
 
 def _search_field(name: str) -> Flattener:
@@ -226,13 +214,13 @@ def _fetch_timeout(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) ->
 
 def _global(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     _basic(key, obj, flat, ctx)
-    if _truthy(flat.get("global")):
+    if js_truthy(flat.get("global")):
         flat["location"] = "global"
 
 
 def _strategy(value: str) -> Flattener:
     def flatten(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
-        if _truthy(obj[key]):
+        if js_truthy(obj[key]):
             obj["install-strategy"] = value
             flat["installStrategy"] = value
 
@@ -241,7 +229,7 @@ def _strategy(value: str) -> Flattener:
 
 def _location(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     _basic(key, obj, flat, ctx)
-    if _truthy(flat.get("global")):
+    if js_truthy(flat.get("global")):
         flat["location"] = "global"
     if obj["location"] == "global":
         flat["global"] = True
@@ -249,7 +237,7 @@ def _location(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None
 
 def _lockfile_version(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     value = obj[key]
-    if not _truthy(value):
+    if not js_truthy(value):
         flat["lockfileVersion"] = value
         return
     m = re.match(r"\s*([+-]?\d+)", js_string(value))
@@ -268,7 +256,7 @@ def _min_release_age(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) 
     age = obj["min-release-age"]
     if age is not None and not isinstance(age, JsUndefined) and not obj.own("before"):
         days = js_number(age)
-        if _truthy(age) and days is not None:
+        if js_truthy(age) and days is not None:
             flat["before"] = JsDate(time.time() * 1000 - 86400000 * days)
         else:
             flat["before"] = None
@@ -288,32 +276,32 @@ def _noproxy(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
 
 def _otp(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     _basic(key, obj, flat, ctx)
-    if _truthy(obj["otp"]):
+    if js_truthy(obj["otp"]):
         obj["auth-type"] = "legacy"
         _basic("auth-type", obj, flat, ctx)
 
 
 def _package_lock(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     _basic(key, obj, flat, ctx)
-    if _truthy(flat.get("packageLockOnly")):
+    if js_truthy(flat.get("packageLockOnly")):
         flat["packageLock"] = True
 
 
 def _progress(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     flat["progress"] = (
-        _truthy(obj["progress"]) and ctx.stderr_tty and ctx.stdout_tty and ctx.env.get("TERM") != "dumb"
+        js_truthy(obj["progress"]) and ctx.stderr_tty and ctx.stdout_tty and ctx.env.get("TERM") != "dumb"
     )
 
 
 def _save_bundle(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     bundle = obj["save-bundle"]
-    flat["saveBundle"] = bundle if not _truthy(bundle) else (not _truthy(obj["save-peer"]))
+    flat["saveBundle"] = bundle if not js_truthy(bundle) else (not js_truthy(obj["save-peer"]))
 
 
 def _save_type(kind: str) -> Flattener:
     def flatten(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
         current = flat.get("saveType")
-        if not _truthy(obj[key]):
+        if not js_truthy(obj[key]):
             if current == kind:
                 del flat["saveType"]
             elif kind == "optional" and current == "peerOptional":
@@ -333,7 +321,7 @@ def _save_type(kind: str) -> Flattener:
 
 
 def _save_prefix(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
-    flat["savePrefix"] = "" if _truthy(obj["save-exact"]) else obj["save-prefix"]
+    flat["savePrefix"] = "" if js_truthy(obj["save-exact"]) else obj["save-prefix"]
     value = flat["savePrefix"]
     obj["save-prefix"] = value if isinstance(value, str) else js_string(value)  # type: ignore[arg-type]
 
@@ -344,14 +332,14 @@ def _save_exact(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> No
 
 def _scope(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     value = obj[key]
-    scope = f"@{js_string(value)}" if _truthy(value) and not js_string(value).startswith("@") else value
+    scope = f"@{js_string(value)}" if js_truthy(value) and not js_string(value).startswith("@") else value
     flat["scope"] = scope
     flat["projectScope"] = scope
 
 
 def _script_shell(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
     value = obj[key]
-    flat["scriptShell"] = value if _truthy(value) else None
+    flat["scriptShell"] = value if js_truthy(value) else None
 
 
 def _searchexclude(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> None:
@@ -409,7 +397,7 @@ def _user_agent(key: str, obj: LayerView, flat: Flat, ctx: FlattenContext) -> No
             sub = "ghes"
     ci_text = f"ci/{ci_name}{'/' + sub if sub else ''}" if ci_name else ""
     workspace = obj["workspace"]
-    in_workspaces = _truthy(obj["workspaces"]) or (isinstance(workspace, list) and len(workspace) > 0)
+    in_workspaces = js_truthy(obj["workspaces"]) or (isinstance(workspace, list) and len(workspace) > 0)
     agent = value
     for pattern, repl in (
         (r"\{node-version\}", ctx.node_version),

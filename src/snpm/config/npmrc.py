@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 
 from snpm.config.values import ConfigValue, JsDate, js_string, json_stringify, normalize_number
+from snpm.ecmascript.strings import trim
 
 _LINE_SPLIT = re.compile(r"[\r\n]+")
 _COMMENT = re.compile(r"^\s*[;#]")
@@ -37,7 +38,7 @@ def safe(val: ConfigValue) -> str:
         or re.search(r"[=\r\n]", val)
         or val.startswith("[")
         or (len(val) > 1 and _is_quoted(val))
-        or val != val.strip(" \t\n\v\f\r\u00a0\ufeff\u2028\u2029")
+        or val != trim(val)
     ):
         return json_stringify(val)
     return val.replace(";", "\\;").replace("#", "\\#")
@@ -62,7 +63,7 @@ def unsafe(val: str | None) -> ConfigValue:
 
     A quoted text is JSON.parse'd, so `'123'` reads as the number 123 and `'true'` as true.
     """
-    text = (val or "").strip()
+    text = trim(val or "")
     if _is_quoted(text):
         if text[0] == "'":
             text = text[1:-1]
@@ -84,7 +85,7 @@ def unsafe(val: str | None) -> ConfigValue:
             out.append(ch)
     if esc:
         out.append("\\")
-    return "".join(out).strip()
+    return trim("".join(out))
 
 
 def _key(val: str | None) -> str:

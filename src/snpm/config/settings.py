@@ -10,17 +10,7 @@ import os
 from typing import NamedTuple
 
 from snpm.config.layers import Config
-from snpm.config.values import ConfigValue, js_number, js_string
-
-
-def _bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value == value and value != 0
-    if isinstance(value, str):
-        return value != ""
-    return value is not None and value is not False and bool(value)
+from snpm.config.values import ConfigValue, js_number, js_string, js_truthy
 
 
 def _int(value: ConfigValue, fallback: int) -> int:
@@ -49,23 +39,23 @@ class OutputSettings(NamedTuple):
 def output_settings(config: Config, stdout_tty: bool, stderr_tty: bool) -> OutputSettings:
     """npm's `color`/`logColor`/`progress` flattening for these streams, plus the log-file location."""
     color = config.get("color")
-    color_on = _bool(color)
+    color_on = js_truthy(color)
     always = color == "always"
     logs_dir = config.get("logs-dir")
     cache = js_string(config.get("cache"))
     return OutputSettings(
         loglevel=js_string(config.get("loglevel")),
-        json=_bool(config.get("json")),
-        parseable=_bool(config.get("parseable")),
+        json=js_truthy(config.get("json")),
+        parseable=js_truthy(config.get("parseable")),
         color_stdout=color_on and (always or stdout_tty),
         color_stderr=color_on and (always or stderr_tty),
-        unicode=_bool(config.get("unicode")),
-        progress=_bool(config.get("progress"))
+        unicode=js_truthy(config.get("unicode")),
+        progress=js_truthy(config.get("progress"))
         and stderr_tty
         and stdout_tty
         and config.env.get("TERM") != "dumb",
-        timing=_bool(config.get("timing")),
-        logs_dir=js_string(logs_dir) if _bool(logs_dir) else os.path.join(cache, "_logs"),
+        timing=js_truthy(config.get("timing")),
+        logs_dir=js_string(logs_dir) if js_truthy(logs_dir) else os.path.join(cache, "_logs"),
         logs_max=_int(config.get("logs-max"), 10),
         heading=js_string(config.get("heading")),
     )

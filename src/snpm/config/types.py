@@ -25,6 +25,7 @@ from snpm.config.values import (
     js_is_nan,
     js_number,
     js_string,
+    js_truthy,
     json_parse_literal,
     json_stringify,
     normalize_number,
@@ -218,7 +219,7 @@ def _validate_atom(value: ConfigValue, atom: T, home: str | None, cwd: str) -> C
             if not js_is_nan(value):
                 return bool(js_number(value))
             return value not in ("null", "false")
-        return _js_truthy(value)
+        return js_truthy(value)
     if atom is T.URL:
         href = url_parse_href(js_string(value))
         if href is None:
@@ -256,18 +257,6 @@ def _validate_atom(value: ConfigValue, atom: T, home: str | None, cwd: str) -> C
         except ValueError:
             raise _InvalidError from None
     raise _InvalidError  # Stream never validates a config value; Array is handled by the caller
-
-
-def _js_truthy(value: ConfigValue) -> bool:
-    if value is None or isinstance(value, JsUndefined):
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value == value and value != 0
-    if isinstance(value, str):
-        return value != ""
-    return True
 
 
 def validate_value(

@@ -2,22 +2,27 @@
 
 npm's config is a bag of JS values: `npm config get` prints `String(value)`, `npm config list` prints
 `JSON.stringify(value)`, numbers come from `+"0x10"`, dates from `new Date(s)`. To print byte-identical
-output snpm keeps the same value domain and reimplements those conversions here:
+output snpm keeps the same value domain and applies those conversions to it (the JavaScript semantics
+themselves are `snpm.ecmascript`'s; what is config's own is the value domain: dates, undefined, ini
+sections):
 
 - `ConfigValue`: None (JS null), bool, int/float (JS number; integral values are ints), str, `JsDate`,
   lists and dicts (ini sections), and `UNDEFINED` (JS undefined: `key=undefined` in a file).
 - `js_string` (`String(v)`), `json_stringify` (`JSON.stringify(v)`, compact), `js_number`
-  (`Number(s)`, NaN as None), `js_is_nan` (the global `isNaN`), `parse_js_date` (`Date.parse`).
+  (`Number(s)`, NaN as None), `js_is_nan` (the global `isNaN`), `js_truthy` (`Boolean(v)`),
+  `parse_js_date` (`Date.parse`).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
 from typing import NamedTuple, TypeAlias, Union
 
+from snpm.ecmascript.json import stringify
+from snpm.ecmascript.numbers import number_to_string, to_number
+from snpm.ecmascript.values import truthy
 from snpm.json_types import JsonValue
 
 
@@ -85,13 +90,7 @@ ConfigValue: TypeAlias = Union[  # noqa: UP007 - a recursive alias needs the str
     None, bool, int, float, str, JsDate, JsUndefined, "list[ConfigValue]", "dict[str, ConfigValue]"
 ]
 
-# ── Number(string) ──
-
-# JS StrWhiteSpaceChar: whitespace and line terminators that Number() trims
-_JS_WS = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
-_RADIX = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
-_RADIX_BASE = {"x": 16, "o": 8, "b": 2}
+# ── Number(value) ──
 
 
 def js_number(value: ConfigValue) -> float | int | None:
@@ -112,21 +111,8 @@ def js_number(value: ConfigValue) -> float | int | None:
         return None
     if not isinstance(value, str):
         return None
-    text = value.strip(_JS_WS)
-    if not text:
-        return 0
-    m = _RADIX.fullmatch(text)
-    if m:
-        try:
-            return int(m.group(2), _RADIX_BASE[m.group(1).lower()])
-        except ValueError:
-            return None
-    if not _DECIMAL.fullmatch(text):
-        return None
-    if text.lstrip("+-") == "Infinity":
-        return -math.inf if text.startswith("-") else math.inf
-    number = float(text)
-    return normalize_number(number)
+    number = to_number(value)
+    return None if math.isnan(number) else normalize_number(number)
 
 
 def normalize_number(number: float) -> int | float:
@@ -144,43 +130,19 @@ def js_is_nan(value: ConfigValue) -> bool:
     return number is None or (isinstance(number, float) and math.isnan(number))
 
 
+def js_truthy(value: object) -> bool:
+    """`Boolean(value)`: JS truthiness (`[]` and `{}` true; null, undefined, 0, NaN and "" false)."""
+    return not isinstance(value, JsUndefined) and truthy(value)
+
+
 # ── String(value) ──
 
 
 def js_number_string(number: float | int) -> str:
-    """Number.prototype.toString(): shortest round-trip digits, exponent past 1e21 and below 1e-6."""
+    """`String(number)`: Number.prototype.toString, and `true`/`false` for a bool."""
     if isinstance(number, bool):
         return "true" if number else "false"
-    if isinstance(number, int):
-        return str(number)
-    if math.isnan(number):
-        return "NaN"
-    if math.isinf(number):
-        return "Infinity" if number > 0 else "-Infinity"
-    if number == 0:
-        return "0"
-    sign = "-" if number < 0 else ""
-    # repr() gives the shortest round-trip digits, like JS; only the layout differs
-    mantissa, _, exp_text = repr(abs(number)).partition("e")
-    whole, _, frac = mantissa.partition(".")
-    digits = (whole + frac).lstrip("0")
-    exponent = int(exp_text or 0) - len(frac)
-    stripped = digits.rstrip("0")
-    exponent += len(digits) - len(stripped)
-    digits = stripped
-    k = len(digits)
-    n = exponent + k  # position of the decimal point relative to the digits
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * (-n) + digits
-    e = n - 1
-    exp_text = f"e{'+' if e >= 0 else '-'}{abs(e)}"
-    if k == 1:
-        return sign + digits + exp_text
-    return sign + digits[0] + "." + digits[1:] + exp_text
+    return number_to_string(number)
 
 
 def js_string(value: ConfigValue) -> str:
@@ -225,21 +187,7 @@ def json_stringify(value: ConfigValue) -> str:
     """Compact `JSON.stringify(value)` (`undefined` at top level prints as `undefined` when concatenated)."""
     if isinstance(value, JsUndefined):
         return "undefined"
-    return _json_text(to_json(value))
-
-
-def _json_text(value: JsonValue) -> str:
-    if isinstance(value, float):
-        return js_number_string(value)
-    if isinstance(value, bool) or value is None or isinstance(value, int | str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ",".join(_json_text(v) for v in value) + "]"
-    return (
-        "{"
-        + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _json_text(v) for k, v in value.items())
-        + "}"
-    )
+    return stringify(to_json(value), 0)
 
 
 def json_parse_literal(text: str) -> ConfigValue:

@@ -1,7 +1,8 @@
 """npm's lockfiles: package-lock.json, npm-shrinkwrap.json and node_modules/.package-lock.json.
 
 Read any version (v1 is converted to `packages` entries the way arborist does), write v3 or a chosen
-lockfileVersion byte for byte as npm 11 does. Local files only; imports layer 0 only.
+lockfileVersion byte for byte as npm 11 does. Local files only; imports layer 0 (`snpm.ecmascript` for
+JavaScript's JSON and collation) and `snpm.spec` (npm-package-arg).
 
     model      Lockfile, LockEntry (one `packages` entry), LegacyEntry (v1/v2 `dependencies`)
     codec      text ↔ model: parse_lockfile, format_lockfile (npm's key order and formatting)
@@ -10,7 +11,7 @@ lockfileVersion byte for byte as npm 11 does. Local files only; imports layer 0 
     legacy     `packages` → v1/v2 `dependencies`
     hidden     when node_modules/.package-lock.json may be trusted
     conflicts  git merge-conflict markers resolved like npm (parse-conflict-json)
-    spec_from_lock, json_text   the npm-package-arg and JavaScript-JSON subsets the above rely on
+    spec_from_lock  arborist's spec-from-lock, consistent-resolve and version-from-tgz (over snpm.spec)
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from snpm.ecmascript.json import JSONParseError, parse_json, stringify_nice
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject, JsonValue
 from snpm.lockfile.conflicts import has_conflict_markers, resolve_conflicts
-from snpm.lockfile.json_text import parse_json, stringify_nice
 from snpm.lockfile.legacy import VIRTUAL_ROOT, build_legacy_dependencies
 from snpm.lockfile.model import (
     LegacyEntry,
@@ -151,7 +151,10 @@ def parse_lockfile(text: str | bytes) -> LockfileDocument:
     Raises SnpmError EJSONPARSE when invalid."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    parsed = resolve_conflicts(text) if has_conflict_markers(text) else parse_json(text, what="lockfile")
+    try:
+        parsed = resolve_conflicts(text) if has_conflict_markers(text) else parse_json(text, what="lockfile")
+    except JSONParseError as err:
+        raise SnpmError(err.message, code=err.code) from None
     value = parsed.value
     if not isinstance(value, dict):
         raise SnpmError("lockfile is not a JSON object", code="EJSONPARSE")

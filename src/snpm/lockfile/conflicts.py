@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from snpm.ecmascript.json import ParsedJson, parse_json
+from snpm.ecmascript.values import to_string
 from snpm.errors import SnpmError
 from snpm.json_types import JsonValue
-from snpm.lockfile.json_text import ParsedJson, js_number, parse_json
 
 __all__ = ["has_conflict_markers", "resolve_conflicts"]
 
@@ -56,20 +57,12 @@ def _js_string(value: object) -> str:
     """`String(value)` for JSON values (what just-diff compares array items with)."""
     if value is _MISSING:
         return "undefined"
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return js_number(value)
-    if isinstance(value, str):
-        return value
     if isinstance(value, list):
         return ",".join("" if v is None else _js_string(v) for v in value)
     if isinstance(value, dict) and "toString" in value:
         # an own, non-callable toString: JS throws "Cannot convert object to primitive value"
         raise SnpmError("Cannot convert object to primitive value", code="EJSONPARSE")
-    return "[object Object]"
+    return to_string(value)
 
 
 def _key(container: object, key: Key) -> Key | None:
@@ -269,7 +262,8 @@ def _to_json(value: object) -> JsonValue:
 
 def resolve_conflicts(text: str) -> ParsedJson:
     """The JSON npm reads from conflicted lockfile text (preferring "ours"), with the formatting
-    remembered from the one-line "theirs" text. Raises SnpmError EJSONPARSE when a side is invalid."""
+    remembered from the one-line "theirs" text. Raises JSONParseError when a side is not JSON, SnpmError
+    EJSONPARSE when a side is not an object or array."""
     state = "top"
     pieces = {"ours": "", "theirs": "", "parent": ""}
     for line in _LINES.split(text.removeprefix("\ufeff")):

@@ -21,9 +21,11 @@ import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from snpm.lockfile.json_text import locale_key
+from snpm.ecmascript.collation import CollationKey, locale_compare_key
+from snpm.errors import SnpmError
 from snpm.lockfile.model import LegacyEntry, LockEntry
-from snpm.lockfile.spec_from_lock import Spec, consistent_resolve, relpath, resolve_spec
+from snpm.lockfile.spec_from_lock import consistent_resolve, relpath, spec_or_none
+from snpm.spec import PackageSpec, parse_spec
 
 __all__ = ["VIRTUAL_ROOT", "build_legacy_dependencies"]
 
@@ -160,17 +162,18 @@ class _Tree:
 
 
 def _chosen_edge(node: _Node) -> _Edge | None:
-    def key(edge: _Edge) -> tuple[int, tuple[str, str, str]]:
+    def key(edge: _Edge) -> tuple[int, CollationKey]:
         pieces = edge.from_loc.split("node_modules")
-        return len(pieces), locale_key(pieces[-1])
+        return len(pieces), locale_compare_key(pieces[-1])
 
     return min(node.edges_in, key=key) if node.edges_in else None
 
 
-def _spec_of(name: str, spec: str | None, where: str) -> Spec | None:
+def _spec_from_resolved(resolved: str, where: str) -> PackageSpec | None:
+    """shrinkwrap.js `specFromResolved`: `npa(resolved)`, or nothing where npa throws."""
     try:
-        return resolve_spec(name, spec, where)
-    except ValueError:
+        return parse_spec(resolved, where)
+    except SnpmError:
         return None
 
 
@@ -182,10 +185,10 @@ def _legacy_entry(tree: _Tree, node: _Node, path: list[str]) -> LegacyEntry:
     target = tree.target(node)
     root = tree.root_path
     resolved = consistent_resolve(entry.resolved, root, root, True) if not entry.link else None
-    r_spec = _spec_of("", resolved, root) if resolved else None
+    r_spec = _spec_from_resolved(resolved, root) if resolved else None
     r_type = r_spec.type if r_spec is not None else None
     edge = _chosen_edge(node)
-    spec = _spec_of(node.name, edge.spec, tree.realpath(edge.from_loc)) if edge is not None else r_spec
+    spec = spec_or_none(node.name, edge.spec, tree.realpath(edge.from_loc)) if edge is not None else r_spec
     s_type = spec.type if spec is not None else None
 
     version: str | None = None
@@ -246,7 +249,7 @@ def _children(tree: _Tree, node: _Node, path: list[str]) -> dict[str, LegacyEntr
     if not node.children:
         return None
     out: dict[str, LegacyEntry] = {}
-    for name in sorted(node.children, key=locale_key):
+    for name in sorted(node.children, key=locale_compare_key):
         kid = tree.nodes[node.children[name]]
         if tree.realpath(tree.target(kid).location) in path:
             continue

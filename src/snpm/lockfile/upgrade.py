@@ -18,12 +18,8 @@ from collections.abc import Mapping
 
 from snpm.json_types import JsonObject, JsonValue
 from snpm.lockfile.model import LegacyEntry, LockEntry, entry_from_json
-from snpm.lockfile.spec_from_lock import (
-    consistent_resolve,
-    relpath,
-    spec_from_lock,
-    version_from_tgz,
-)
+from snpm.lockfile.spec_from_lock import consistent_resolve, relpath, spec_from_lock, version_from_tgz
+from snpm.spec import AliasSpec, DirectorySpec
 
 __all__ = ["PKG_META_KEYS", "meta_field_from_pkg", "packages_from_legacy"]
 
@@ -101,8 +97,7 @@ class _Upgrade:
 
     def meta_from_lock(self, location: str, name: str | None, lock: dict[str, object]) -> JsonObject:
         spec = spec_from_lock(name or "", lock, self.where)
-        if spec is not None and spec.type == "directory":
-            assert spec.fetch_spec is not None
+        if isinstance(spec, DirectorySpec):
             target = relpath(self.where, spec.fetch_spec)
             self.packages[location] = {"link": True, "resolved": target}
             if target not in self.packages:
@@ -127,7 +122,7 @@ class _Upgrade:
         version = lock.get("version")
         if isinstance(version, str) and version and not integrity and spec is not None:
             if spec.type == "git":
-                meta["resolved"] = consistent_resolve(spec.save_spec or spec.raw, self.where, self.where)
+                meta["resolved"] = consistent_resolve(spec, self.where, self.where)
                 self.packages[location] = meta
                 return meta
             if spec.registry:
@@ -137,7 +132,7 @@ class _Upgrade:
             if spec.registry:
                 meta["resolved"] = resolved if isinstance(resolved, str) else None
             elif spec.type == "file":
-                meta["resolved"] = f"file:{relpath(self.where, spec.fetch_spec or '')}"
+                meta["resolved"] = consistent_resolve(spec, self.where, self.where, True)
             elif spec.fetch_spec:
                 meta["resolved"] = spec.fetch_spec
             if meta.get("resolved") is None:
@@ -152,9 +147,9 @@ class _Upgrade:
                     meta["version"] = found[1]
                     if found[0] != name:
                         meta["name"] = found[0]
-            elif spec.type == "alias":
-                meta["name"] = spec.sub_name
-                meta["version"] = spec.sub_fetch_spec
+            elif isinstance(spec, AliasSpec):
+                meta["name"] = spec.sub_spec.name
+                meta["version"] = spec.sub_spec.fetch_spec
             elif spec.type == "version":
                 meta["version"] = spec.fetch_spec
         if lock.get("bundled"):

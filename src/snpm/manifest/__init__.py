@@ -1,11 +1,11 @@
-"""package.json as npm reads and writes it. Local files only; imports layer 0 only.
+"""package.json as npm reads and writes it. Local files only; imports layer 0 only (JavaScript's JSON
+and collation come from `snpm.ecmascript`).
 
 model         Manifest: typed view (dependency groups, bin, engines, os/cpu/libc, workspaces, …)
 normalize     npm's read-time normalisations (@npmcli/package-json normalize, npm-normalize-package-bin)
 files         read/update/save package.json keeping indent, newline and key order
 dependencies  adding/removing dependency specs (arborist add-rm-pkg-deps)
 packlist      files that belong in a tarball (imported on its own: `snpm.manifest.packlist`)
-json_text     JavaScript JSON semantics (a copy of `snpm.lockfile.json_text`; siblings may not import)
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+from snpm.ecmascript.collation import locale_compare_key
+from snpm.ecmascript.values import to_string
 from snpm.json_types import JsonObject, JsonValue
-from snpm.manifest.json_text import locale_key
 
 __all__ = ["SAVE_TYPES", "add_dependencies", "infer_save_type", "remove_dependencies"]
 
@@ -124,7 +125,7 @@ def add_dependencies(
             names = list(dict.fromkeys(bundled if isinstance(bundled, list) else []))
             if name not in names:
                 names.append(name)
-            pkg["bundleDependencies"] = sorted(names, key=lambda n: locale_key(str(n)))
+            pkg["bundleDependencies"] = sorted(names, key=lambda n: locale_compare_key(to_string(n)))
     return pkg, warnings
 
 

@@ -18,9 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
+from snpm.ecmascript.collation import locale_compare_key
+from snpm.ecmascript.json import JSONParseError, parse_json, stringify
+from snpm.ecmascript.strings import trim
+from snpm.ecmascript.values import truthy
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonObject, JsonValue
-from snpm.manifest.json_text import js_trim, locale_key, parse_json, stringify
 
 __all__ = [
     "DEPENDENCY_TYPES",
@@ -68,7 +71,7 @@ def parse_package_json(text: str | bytes, path: Path | str = "package.json") -> 
     raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
     try:
         parsed = parse_json(raw, what="package.json")
-    except SnpmError as err:
+    except JSONParseError as err:
         raise SnpmError(
             f"Invalid package.json: JSONParseError: {err.message}", code="EJSONPARSE", path=str(path)
         ) from None
@@ -124,16 +127,14 @@ def format_package_json(
 
 
 def _truthy(value: JsonValue | Undefined) -> bool:
-    """JavaScript truthiness of a JSON value (`{}` and `[]` are true, `0` and `""` false)."""
-    if isinstance(value, dict | list):
-        return True
-    return bool(value) and not isinstance(value, Undefined)
+    """JavaScript truthiness of an update value (`{}` and `[]` are true, `0`, NaN and `""` false)."""
+    return not isinstance(value, Undefined) and truthy(value)
 
 
 def _sorted_deps(deps: JsonValue) -> JsonValue:
     if not isinstance(deps, dict):
         return deps
-    return {name: deps[name] for name in sorted(deps, key=locale_key)}
+    return {name: deps[name] for name in sorted(deps, key=locale_compare_key)}
 
 
 def _update_dependencies(changes: Mapping[str, JsonValue | Undefined], original: JsonObject) -> JsonObject:
@@ -219,7 +220,7 @@ def save_package_json(file: PackageJsonFile, *, sort: bool = False) -> tuple[Pac
         {k: v for k, v in file.content.items() if k not in file.dropped} if file.dropped else file.content
     )
     text = format_package_json(content, indent=file.indent, newline=file.newline, sort=sort)
-    if js_trim(text) == js_trim(file.text):
+    if trim(text) == trim(file.text):
         return file, False
     try:
         file.path.write_text(text, encoding="utf-8", newline="")

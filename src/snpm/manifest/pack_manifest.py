@@ -7,13 +7,13 @@ step) and `normalize_bundle_dependencies` npm's bundleDependencies rules; the pa
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from snpm.ecmascript.json import JSONParseError, parse_json
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonObject, JsonValue
 
@@ -24,13 +24,14 @@ def read_manifest(directory: Path) -> JsonObject:
     """package.json of `directory` as a JSON object (ENOENT/EJSONPARSE like npm)."""
     path = Path(directory) / "package.json"
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes()
     except OSError as err:
         raise from_os_error(err, "open") from err
     try:
-        data = json.loads(text.lstrip("\ufeff"))
-    except json.JSONDecodeError as err:
-        raise SnpmError(f"Invalid package.json: {err}", code="EJSONPARSE", path=str(path)) from err
+        data = parse_json(text, what="package.json").value
+    except JSONParseError as err:
+        message = f"Invalid package.json: JSONParseError: {err.message}"
+        raise SnpmError(message, code="EJSONPARSE", path=str(path)) from None
     if not isinstance(data, dict):
         raise SnpmError("Invalid package.json: not an object", code="EJSONPARSE", path=str(path))
     return data

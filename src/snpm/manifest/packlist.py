@@ -13,7 +13,7 @@ npm-packlist is a subclass of ignore-walk 8 whose rules are minimatch 10 globs
 - bundled dependencies are walked from node_modules by node's resolution (only `package.json`
   and strict rules apply to a non-linked bundled package's top level);
 - the output order is npm's "compressibility" sort: extension, then basename, then the path,
-  each with `localeCompare(…, 'en')` (`snpm.manifest.collation`).
+  each with `localeCompare(…, 'en')` (`snpm.ecmascript.collation`).
 
 The manifest reading it relies on lives in `snpm.manifest.pack_manifest`; `read_manifest`,
 `normalize_bins`, `normalize_bundle_dependencies` and `locale_compare_key` are re-exported here
@@ -30,9 +30,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from snpm.ecmascript.collation import locale_compare_key
+from snpm.ecmascript.strings import trim
+from snpm.ecmascript.values import to_string
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonObject, JsonValue
-from snpm.manifest.collation import locale_compare_key
 from snpm.manifest.ignore_glob import Glob, cached_glob
 from snpm.manifest.pack_manifest import normalize_bins, normalize_bundle_dependencies, read_manifest
 
@@ -92,25 +94,6 @@ def _pack_sort_key(path: str) -> tuple[object, ...]:
         locale_compare_key(base.lower()),
         locale_compare_key(path),
         path,
-    )
-
-
-def _js_string(value: JsonValue) -> str:
-    """`${value}` in JavaScript, for the odd manifest that has a non-string main/browser."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "[object Object]"
-    if isinstance(value, list):
-        return ",".join("" if v is None else _js_string(v) for v in value)
-    if value is None:
-        return "null"
-    return str(value)
-
-
-def _js_trim(text: str) -> str:
-    return text.strip(
-        " \t\n\r\x0b\x0c\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
     )
 
 
@@ -209,7 +192,7 @@ class _Walker:
         self._on_read_ignore_file(key, "\n".join(rules) + "\n")
 
     def _on_read_ignore_file(self, key: str, data: str) -> None:
-        lines = (_js_trim(line) for line in re.split(r"\r?\n", data))
+        lines = (trim(line) for line in re.split(r"\r?\n", data))
         self.rules[key] = [cached_glob(line) for line in lines if line and not line.startswith("#")]
 
     def walk(self) -> None:
@@ -279,10 +262,10 @@ class _Walker:
             self._inject("package.json", ["*", *ignores])
         browser = manifest.get("browser")
         if browser:
-            strict.append(f"!/{_js_string(browser)}")
+            strict.append(f"!/{to_string(browser)}")
         main = manifest.get("main")
         if main:
-            strict.append(f"!/{_js_string(main)}")
+            strict.append(f"!/{to_string(main)}")
         for target in normalize_bins(manifest, Path(self.package.realpath)).values():
             strict.append(f"!/{target}")
         self._inject(_STRICT_KEY, strict)

@@ -10,7 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from snpm.semver import javascript, tokens
+from snpm.ecmascript.numbers import number_to_string
+from snpm.ecmascript.strings import split_whitespace, trim
+from snpm.semver import tokens
+
+
+def increment(digits: str) -> str:
+    """`String(+digits + 1)`: exact below 2**53, double arithmetic (and its rounding) above; the
+    rounding is observable (`^9007199254740991.0.0` fails as "Invalid major version", its upper
+    bound being past MAX_SAFE_INTEGER)."""
+    if len(digits) <= 15:
+        return str(int(digits) + 1)
+    return number_to_string(float(digits) + 1)
 
 
 def _is_x(identifier: str | None) -> bool:
@@ -42,16 +53,16 @@ def hyphen_replace(text: str, loose: bool, include_prerelease: bool) -> str:
         if _is_x(t_major):
             end = ""
         elif _is_x(t_minor):
-            end = f"<{javascript.increment(t_major)}.0.0-0"
+            end = f"<{increment(t_major)}.0.0-0"
         elif _is_x(t_patch):
-            end = f"<{t_major}.{javascript.increment(t_minor)}.0-0"
+            end = f"<{t_major}.{increment(t_minor)}.0-0"
         elif t_pre:
             end = f"<={t_major}.{t_minor}.{t_patch}-{t_pre}"
         elif include_prerelease:
-            end = f"<{t_major}.{t_minor}.{javascript.increment(t_patch)}-0"
+            end = f"<{t_major}.{t_minor}.{increment(t_patch)}-0"
         else:
             end = f"<={end}"
-        return javascript.trim(f"{start} {end}")
+        return trim(f"{start} {end}")
 
     return pattern.sub(replace, text, count=1)
 
@@ -64,17 +75,17 @@ def _replace_caret(comp: str, loose: bool, include_prerelease: bool) -> str:
         if _is_x(major):
             return ""
         if _is_x(minor):
-            return f">={major}.0.0{z} <{javascript.increment(major)}.0.0-0"
+            return f">={major}.0.0{z} <{increment(major)}.0.0-0"
         if _is_x(patch):
             if major == "0":
-                return f">={major}.{minor}.0{z} <{major}.{javascript.increment(minor)}.0-0"
-            return f">={major}.{minor}.0{z} <{javascript.increment(major)}.0.0-0"
+                return f">={major}.{minor}.0{z} <{major}.{increment(minor)}.0-0"
+            return f">={major}.{minor}.0{z} <{increment(major)}.0.0-0"
         low = f">={major}.{minor}.{patch}-{pre}" if pre else f">={major}.{minor}.{patch}"
         if major == "0":
             if minor == "0":
-                return f"{low} <{major}.{minor}.{javascript.increment(patch)}-0"
-            return f"{low} <{major}.{javascript.increment(minor)}.0-0"
-        return f"{low} <{javascript.increment(major)}.0.0-0"
+                return f"{low} <{major}.{minor}.{increment(patch)}-0"
+            return f"{low} <{major}.{increment(minor)}.0-0"
+        return f"{low} <{increment(major)}.0.0-0"
 
     return (tokens.CARETLOOSE if loose else tokens.CARET).sub(replace, comp, count=1)
 
@@ -87,18 +98,18 @@ def _replace_tilde(comp: str, loose: bool, include_prerelease: bool) -> str:
         if _is_x(major):
             return ""
         if _is_x(minor):
-            return f">={major}.0.0{z} <{javascript.increment(major)}.0.0-0"
+            return f">={major}.0.0{z} <{increment(major)}.0.0-0"
         if _is_x(patch):
-            return f">={major}.{minor}.0{z} <{major}.{javascript.increment(minor)}.0-0"
+            return f">={major}.{minor}.0{z} <{major}.{increment(minor)}.0-0"
         if pre:
-            return f">={major}.{minor}.{patch}-{pre} <{major}.{javascript.increment(minor)}.0-0"
-        return f">={major}.{minor}.{patch} <{major}.{javascript.increment(minor)}.0-0"
+            return f">={major}.{minor}.{patch}-{pre} <{major}.{increment(minor)}.0-0"
+        return f">={major}.{minor}.{patch} <{major}.{increment(minor)}.0-0"
 
     return (tokens.TILDELOOSE if loose else tokens.TILDE).sub(replace, comp, count=1)
 
 
 def _replace_x_range(comp: str, loose: bool, include_prerelease: bool) -> str:
-    comp = javascript.trim(comp)
+    comp = trim(comp)
 
     def replace(m: re.Match[str]) -> str:
         gtlt = m.group(1) or ""
@@ -123,28 +134,28 @@ def _replace_x_range(comp: str, loose: bool, include_prerelease: bool) -> str:
                 # >1 => >=2.0.0, >1.2 => >=1.3.0
                 gtlt = ">="
                 if x_minor:
-                    major = javascript.increment(major)
+                    major = increment(major)
                     minor = "0"
                 else:
                     assert minor is not None
-                    minor = javascript.increment(minor)
+                    minor = increment(minor)
                 patch = "0"
             elif gtlt == "<=":
                 # <=0.7.x is <0.8.0-0: every 0.7.x passes
                 gtlt = "<"
                 if x_minor:
-                    major = javascript.increment(major)
+                    major = increment(major)
                 else:
                     assert minor is not None
-                    minor = javascript.increment(minor)
+                    minor = increment(minor)
             if gtlt == "<":
                 pre = "-0"
             return f"{gtlt}{major}.{minor}.{patch}{pre}"
         if x_minor:
-            return f">={major}.0.0{pre} <{javascript.increment(major)}.0.0-0"
+            return f">={major}.0.0{pre} <{increment(major)}.0.0-0"
         if x_patch:
             assert minor is not None
-            return f">={major}.{minor}.0{pre} <{major}.{javascript.increment(minor)}.0-0"
+            return f">={major}.{minor}.0{pre} <{major}.{increment(minor)}.0-0"
         return m.group(0)
 
     return (tokens.XRANGELOOSE if loose else tokens.XRANGE).sub(replace, comp, count=1)
@@ -153,7 +164,7 @@ def _replace_x_range(comp: str, loose: bool, include_prerelease: bool) -> str:
 def _each_word(
     comp: str, replace: Callable[[str, bool, bool], str], loose: bool, include_prerelease: bool
 ) -> str:
-    words = javascript.split_whitespace(javascript.trim(comp))
+    words = split_whitespace(trim(comp))
     return " ".join(replace(word, loose, include_prerelease) for word in words)
 
 
@@ -162,17 +173,15 @@ def parse_comparator(comp: str, loose: bool, include_prerelease: bool) -> str:
     comp = tokens.BUILD.sub("", comp, count=1)
     comp = _each_word(comp, _replace_caret, loose, include_prerelease)
     comp = _each_word(comp, _replace_tilde, loose, include_prerelease)
-    comp = " ".join(
-        _replace_x_range(word, loose, include_prerelease) for word in javascript.split_whitespace(comp)
-    )
+    comp = " ".join(_replace_x_range(word, loose, include_prerelease) for word in split_whitespace(comp))
     # `*` is ANDed with everything else, and '' already means any version: drop it.
-    return tokens.STAR.sub("", javascript.trim(comp), count=1)
+    return tokens.STAR.sub("", trim(comp), count=1)
 
 
 def replace_gte0(comp: str, include_prerelease: bool) -> str:
     """`>=0.0.0` (or `>=0.0.0-0` with includePrerelease) is the same as `*`."""
     pattern = tokens.GTE0PRE if include_prerelease else tokens.GTE0
-    return pattern.sub("", javascript.trim(comp), count=1)
+    return pattern.sub("", trim(comp), count=1)
 
 
 def desugar(text: str, loose: bool, include_prerelease: bool) -> list[str]:
@@ -183,4 +192,4 @@ def desugar(text: str, loose: bool, include_prerelease: bool) -> list[str]:
     text = tokens.TILDETRIM.sub(tokens.TILDE_TRIM_REPLACE, text)
     text = tokens.CARETTRIM.sub(tokens.CARET_TRIM_REPLACE, text)
     joined = " ".join(parse_comparator(word, loose, include_prerelease) for word in text.split(" "))
-    return [replace_gte0(word, include_prerelease) for word in javascript.split_whitespace(joined)]
+    return [replace_gte0(word, include_prerelease) for word in split_whitespace(joined)]

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from functools import cmp_to_key
 from typing import TypeVar
 
-from snpm.semver import javascript, tokens
+from snpm.ecmascript.numbers import number_to_string
+from snpm.ecmascript.strings import trim
+from snpm.semver import tokens
 from snpm.semver.version import Identifier, Version, compare_versions, parse_cached, to_version
 
 _LEADING_EQ_V = re.compile(r"^[=v]+")
@@ -39,7 +41,7 @@ def clean(version: str, *, loose: bool = False, include_prerelease: bool = False
     """`valid()` after removing surrounding whitespace and leading `=`/`v` characters."""
     if not isinstance(version, str):
         raise TypeError("version.trim is not a function")
-    text = _LEADING_EQ_V.sub("", javascript.trim(version), count=1)
+    text = _LEADING_EQ_V.sub("", trim(version), count=1)
     parsed = parse(text, loose=loose, include_prerelease=include_prerelease)
     return parsed.version if parsed else None
 
@@ -74,7 +76,7 @@ def coerce(
     if isinstance(version, int):
         version = str(version)
     elif isinstance(version, float):
-        version = javascript.number_to_string(version)
+        version = number_to_string(version)
     if not isinstance(version, str):
         return None
     if rtl:

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import cast
 
-from snpm.semver import javascript, tokens
+from snpm.ecmascript.strings import split_whitespace, trim
+from snpm.ecmascript.values import typeof
+from snpm.semver import tokens
 from snpm.semver.desugar import desugar
 from snpm.semver.version import Version, VersionKey, compare_versions, parse_cached, to_version
 
@@ -41,7 +43,7 @@ NULL_SET = "<0.0.0-0"
 
 
 def _invalid_version(value: object) -> TypeError:
-    return TypeError(f'Invalid version. Must be a string. Got type "{javascript.typeof(value)}".')
+    return TypeError(f'Invalid version. Must be a string. Got type "{typeof(value)}".')
 
 
 def _holds(version: Version, op: str, bound: Version) -> bool:
@@ -73,7 +75,7 @@ class Comparator:
             comp = comp.value
         if not isinstance(comp, str):
             raise TypeError("comp.trim is not a function")
-        comp = " ".join(javascript.split_whitespace(javascript.trim(comp)))
+        comp = " ".join(split_whitespace(trim(comp)))
         m = (tokens.COMPARATORLOOSE if loose else tokens.COMPARATOR).search(comp)
         if not m:
             raise TypeError(f"Invalid comparator: {comp}")
@@ -204,9 +206,7 @@ class Range:
     def range(self) -> str:
         """The canonical text: comparators joined by spaces, sets by `||`."""
         if self._formatted is None:
-            self._formatted = "||".join(
-                " ".join(javascript.trim(str(c)) for c in comps) for comps in self.set
-            )
+            self._formatted = "||".join(" ".join(trim(str(c)) for c in comps) for comps in self.set)
         return self._formatted
 
     def format(self) -> str:
@@ -342,9 +342,9 @@ def _assemble(raw: str, sets: tuple[ComparatorSet, ...], loose: bool, include_pr
 def _range_cached(text: str, loose: bool, include_prerelease: bool) -> Range | str:
     """The shared Range for this text and flags, or the TypeError message when it is invalid."""
     # reduce whitespace first so no regex has to cope with runs of it (also used in messages)
-    raw = " ".join(javascript.split_whitespace(javascript.trim(text)))
+    raw = " ".join(split_whitespace(trim(text)))
     try:
-        parts = [_parse_range_part(javascript.trim(p), loose, include_prerelease) for p in raw.split("||")]
+        parts = [_parse_range_part(trim(p), loose, include_prerelease) for p in raw.split("||")]
     except TypeError as error:
         return str(error)
     # empty sets mean an invalid part, which loose mode allows unless the WHOLE range is invalid

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import cmp_to_key
 from typing import TypeVar
 
-from snpm.semver import javascript
+from snpm.ecmascript.strings import utf16_length
 from snpm.semver.functions import compare
 from snpm.semver.range import ANY, Comparator, Range, satisfies
 from snpm.semver.version import Version, compare_versions, make_version, parse_cached, to_version
@@ -252,4 +252,4 @@ def simplify_range(
             parts.append(f"{low} - {high}")
     simplified = " || ".join(parts)
     original = range.raw if isinstance(range, Range) else str(range)
-    return simplified if javascript.length(simplified) < javascript.length(original) else range
+    return simplified if utf16_length(simplified) < utf16_length(original) else range

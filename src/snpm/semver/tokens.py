@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from snpm.semver.javascript import WHITESPACE_CLASS
+from snpm.ecmascript.strings import WHITESPACE_CLASS
 
 SEMVER_SPEC_VERSION = "2.0.0"
 MAX_LENGTH = 256

@@ -17,7 +17,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from snpm.semver import javascript, tokens
+from snpm.ecmascript.numbers import is_nan, to_number
+from snpm.ecmascript.strings import trim, utf16_length
+from snpm.ecmascript.values import typeof
+from snpm.semver import tokens
 from snpm.semver.tokens import MAX_LENGTH, MAX_SAFE_INTEGER
 
 Identifier = int | str
@@ -315,7 +318,7 @@ class _Draft:
             self.raw += "+" + ".".join(self.build)
 
     def _inc_pre(self, identifier: str | None, identifier_base: str | int | bool | None) -> None:
-        number = javascript.to_number(identifier_base)
+        number = to_number(identifier_base)
         base = 1 if number == number and number != 0 else 0  # `Number(identifierBase) ? 1 : 0`
         if not self.prerelease:
             self.prerelease = [base]
@@ -336,7 +339,7 @@ class _Draft:
             if _is_prerelease_identifier(self.prerelease, identifier):
                 index = len(identifier.split("."))
                 following = self.prerelease[index] if index < len(self.prerelease) else None
-                if following is None or javascript.is_nan(following):
+                if following is None or is_nan(following):
                     self.prerelease = replacement
             else:
                 self.prerelease = replacement
@@ -419,9 +422,9 @@ def _assemble(
 
 def _parse_problem(version: str, loose: bool) -> str | tuple[int, int, int, str | None, str | None]:
     """The error message for `version`, or its matched parts."""
-    if javascript.length(version) > MAX_LENGTH:
+    if utf16_length(version) > MAX_LENGTH:
         return f"version is longer than {MAX_LENGTH} characters"
-    m = (tokens.LOOSE if loose else tokens.FULL).match(javascript.trim(version))
+    m = (tokens.LOOSE if loose else tokens.FULL).match(trim(version))
     if not m:
         return f"Invalid Version: {version}"
     major, minor, patch = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -480,7 +483,7 @@ def to_version(value: object, loose: bool = False, include_prerelease: bool = Fa
         # JS re-parses `version.version` here, which drops build metadata.
         value = value.version
     elif not isinstance(value, str):
-        raise TypeError(f'Invalid version. Must be a string. Got type "{javascript.typeof(value)}".')
+        raise TypeError(f'Invalid version. Must be a string. Got type "{typeof(value)}".')
     assert isinstance(value, str)
     parsed = parse_cached(value, bool(loose), bool(include_prerelease))
     if parsed is None:

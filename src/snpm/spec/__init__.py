@@ -8,8 +8,9 @@ validate-npm-package-name 7.0.2, ported with their quirks.
 - `validate_package_name` and the scope/escaping helpers (`names`).
 
 Supporting modules, public for other vocabulary modules: `whatwg_url` (node's `new URL()`),
-`ecmascript` (encodeURIComponent & co.), `local_path` (node's `path.posix` for `file:` specs).
-Layer 1: imports `snpm.errors`, `snpm.json_types` and `snpm.semver` only.
+`ecmascript` (encode/decodeURIComponent raising SpecError), `local_path` (node's `path.posix` for
+`file:` specs). Layer 1: imports layer 0 (`snpm.errors`, `snpm.json_types`, `snpm.ecmascript`) and
+`snpm.semver` only.
 """
 
 from __future__ import annotations

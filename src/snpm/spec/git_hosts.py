@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from snpm.errors import SnpmError, SpecError
+from snpm.ecmascript.strings import URIError, decode_uri_component
+from snpm.errors import SpecError
 from snpm.json_types import JsonValue
 from snpm.spec import whatwg_url
-from snpm.spec.ecmascript import decode_uri_component
 from snpm.spec.git_host_templates import GIT_HOSTS, GitHostDefinition, TemplateContext, strip_git
 from snpm.spec.git_url import is_github_shorthand, parse_git_url
 from snpm.spec.whatwg_url import WhatwgUrl
@@ -243,7 +243,7 @@ def _from_url(giturl: str, no_committish: bool, no_git_plus: bool) -> HostedGit 
                 "undefined" if segments.committish is None else segments.committish
             )
             default = _PROTOCOL_NAMES.get(parsed.protocol) or parsed.protocol[:-1]
-    except SnpmError:
+    except URIError:
         return None  # a URIError from decodeURIComponent: not a URL hosted-git-info understands
     return HostedGit(host_name, user, auth, project, committish, default, no_committish, no_git_plus)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Container
 
+from snpm.ecmascript.strings import WHITESPACE_RE
 from snpm.spec import whatwg_url
-from snpm.spec.ecmascript import JS_SPACE
 from snpm.spec.whatwg_url import WhatwgUrl
 
 
@@ -20,7 +20,7 @@ def is_github_shorthand(arg: str) -> bool:
     first_slash = arg.find("/")
     second_slash = arg.find("/", first_slash + 1)
     first_colon = arg.find(":")
-    first_space = JS_SPACE.search(arg)
+    first_space = WHITESPACE_RE.search(arg)
     first_at = arg.find("@")
 
     space_only_after_hash = first_space is None or (first_hash > -1 and first_space.start() > first_hash)

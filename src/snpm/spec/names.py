@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from snpm.spec.ecmascript import is_uri_component_safe, js_length, js_trim
+from snpm.ecmascript.strings import is_uri_component_safe, trim, utf16_length
 
 # validate-npm-package-name 7.0.2 lib/builtin-modules.json: node core modules, warned about as names.
 _NODE_BUILTINS_TEXT = """
@@ -67,7 +67,7 @@ def _validate_string(name: str) -> NameValidity:
         errors.append("name cannot start with a hyphen")
     if name.startswith("_"):
         errors.append("name cannot start with an underscore")
-    if js_trim(name) != name:
+    if trim(name) != name:
         errors.append("name cannot contain leading or trailing spaces")
     lowered = name.lower()
     for excluded in _EXCLUDED_NAMES:
@@ -75,7 +75,7 @@ def _validate_string(name: str) -> NameValidity:
             errors.append(f"{excluded} is not a valid package name")
     if lowered in NODE_BUILTIN_NAMES:
         warnings.append(f"{name} is a core module name")
-    if js_length(name) > 214:
+    if utf16_length(name) > 214:
         warnings.append("name can no longer contain more than 214 characters")
     if lowered != name:
         warnings.append("name can no longer contain capital letters")

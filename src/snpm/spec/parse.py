@@ -18,9 +18,10 @@ from functools import lru_cache
 from typing import Final
 
 from snpm import semver
+from snpm.ecmascript.strings import NOT_LINE_TERMINATOR, is_uri_component_safe, trim
 from snpm.errors import SpecError
 from snpm.spec import local_path, whatwg_url
-from snpm.spec.ecmascript import JS_NOT_LINE_TERMINATOR, decode_uri_component, is_uri_component_safe, js_trim
+from snpm.spec.ecmascript import decode_uri_component
 from snpm.spec.git_hosts import HostedGit, from_url
 from snpm.spec.kinds import (
     AliasSpec,
@@ -35,13 +36,13 @@ from snpm.spec.kinds import (
 from snpm.spec.names import validate_package_name
 
 _IS_URL = re.compile(r"(?:git[+])?[a-z]+:", re.IGNORECASE | re.ASCII)
-_IS_GIT = re.compile(rf"[^@]+@[^:.]+\.[^:]+:{JS_NOT_LINE_TERMINATOR}+\Z", re.IGNORECASE | re.ASCII)
+_IS_GIT = re.compile(rf"[^@]+@[^:.]+\.[^:]+:{NOT_LINE_TERMINATOR}+\Z", re.IGNORECASE | re.ASCII)
 _IS_FILE_TYPE = re.compile(r"[.](?:tgz|tar\.gz|tar)\Z", re.IGNORECASE | re.ASCII)
 _IS_PORT_NUMBER = re.compile(r":[0-9]+(?:/|\Z)")
 _IS_POSIX_FILE = re.compile(r"(?:[.]|~/|/|[a-zA-Z]:)")
 # git+ssh://git@host:user/project.git#committish: scp-style, which is not a URL (npa's fromURL)
 _SCP_GIT_SSH = re.compile(
-    rf"git\+ssh://([^:#]+:[^#]+(?:\.git)?)(?:#({JS_NOT_LINE_TERMINATOR}*))?\Z", re.IGNORECASE | re.ASCII
+    rf"git\+ssh://([^:#]+:[^#]+(?:\.git)?)(?:#({NOT_LINE_TERMINATOR}*))?\Z", re.IGNORECASE | re.ASCII
 )
 _FILE_DOUBLE_SLASH_HOST = re.compile(r"file://[^/]")
 _LEADING_SLASHES_DOTS = re.compile(r"/{1,3}\.\.?(?:/|\Z)")
@@ -199,7 +200,7 @@ def _compute(
 
 
 def _from_registry(name: str | None, raw_spec: str, raw: str) -> RegistrySpec:
-    spec = js_trim(raw_spec)
+    spec = trim(raw_spec)
     if semver.valid(spec, loose=True):
         kind: RegistrySpecType = "version"
     elif semver.valid_range(spec, loose=True):

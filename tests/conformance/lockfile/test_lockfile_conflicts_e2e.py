@@ -9,9 +9,9 @@ import random
 
 import pytest
 
+from snpm.ecmascript.json import stringify
 from snpm.json_types import JsonValue
 from snpm.lockfile.conflicts import resolve_conflicts
-from snpm.lockfile.json_text import stringify
 from support.node import node_json
 
 pytestmark = pytest.mark.e2e

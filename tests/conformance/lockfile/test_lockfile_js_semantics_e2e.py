@@ -9,8 +9,9 @@ import string
 
 import pytest
 
+from snpm.ecmascript.collation import locale_compare_key
+from snpm.ecmascript.json import parse_json, stringify, stringify_nice
 from snpm.json_types import JsonValue
-from snpm.lockfile.json_text import locale_key, parse_json, stringify, stringify_nice
 from support.node import node_json
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +36,7 @@ def test_locale_order_matches_node_for_ascii() -> None:
     expected = node_json(
         "console.log(JSON.stringify(input.sort((a, b) => a.localeCompare(b, 'en'))))", strings
     )
-    got = sorted(strings, key=locale_key)
+    got = sorted(strings, key=locale_compare_key)
     assert isinstance(expected, list)
     mismatches = sum(1 for a, b in zip(got, expected, strict=True) if a != b)
     print(f"localeCompare order: {len(strings) - mismatches}/{len(strings)} positions equal")

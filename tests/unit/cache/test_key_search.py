@@ -1,5 +1,5 @@
 """snpm.cache.key_search: which keys `npm cache ls <spec>` shows, in npm's order (the order is
-snpm.manifest.collation's, checked here on cache-key-like strings).
+snpm.ecmascript.collation's, checked here on cache-key-like strings).
 
 TARBALL_CASES and COLLATED were produced by node with npm 11's own regex from lib/commands/cache.js
 and `Intl.Collator('en')` (what @isaacs/string-locale-compare uses).
@@ -15,7 +15,7 @@ import pytest
 
 from snpm.cache import content, index, key_search
 from snpm.cache.key_search import search_cache_package
-from snpm.manifest.collation import locale_compare_key
+from snpm.ecmascript.collation import locale_compare_key
 from snpm.semver.range import satisfies
 from snpm.spec import PackageSpec, parse_spec
 

@@ -1,16 +1,12 @@
-"""The npm-package-arg subset lockfile conversion uses (expected values from npa/arborist runs)."""
+"""arborist's spec-from-lock, consistent-resolve and version-from-tgz over snpm.spec (expected values
+from npa/arborist runs)."""
 
 from __future__ import annotations
 
 import pytest
 
-from snpm.lockfile.spec_from_lock import (
-    consistent_resolve,
-    hosted_git,
-    resolve_spec,
-    spec_from_lock,
-    version_from_tgz,
-)
+from snpm.lockfile.spec_from_lock import consistent_resolve, spec_from_lock, spec_or_none, version_from_tgz
+from snpm.spec import AliasSpec, from_url
 
 WHERE = "/proj/root"
 
@@ -93,37 +89,37 @@ WHERE = "/proj/root"
     ],
 )
 def test_resolve_spec(spec: str, kind: str, fetch: str | None, save: str | None, consistent: str) -> None:
-    result = resolve_spec("x", spec, WHERE)
-    assert result.type == kind
-    if result.hosted is None:
+    result = spec_or_none("x", spec, WHERE)
+    assert result is not None and result.type == kind
+    if getattr(result, "hosted", None) is None:
         assert (result.fetch_spec, result.save_spec) == (fetch, save)
     assert result.raw == f"x@{spec}"
     assert consistent_resolve(spec, WHERE, WHERE, True) == consistent
 
 
 def test_alias_spec() -> None:
-    spec = resolve_spec("my", "npm:is-number@6.0.0", WHERE)
-    assert (spec.type, spec.sub_name, spec.sub_fetch_spec, spec.registry) == (
-        "alias",
-        "is-number",
-        "6.0.0",
-        True,
-    )
-    assert resolve_spec("my", "npm:@s/p", WHERE).sub_fetch_spec == "*"
+    spec = spec_or_none("my", "npm:is-number@6.0.0", WHERE)
+    assert isinstance(spec, AliasSpec) and spec.registry
+    assert (spec.sub_spec.name, spec.sub_spec.fetch_spec) == ("is-number", "6.0.0")
+    alias = spec_or_none("my", "npm:@s/p", WHERE)
+    assert isinstance(alias, AliasSpec) and alias.sub_spec.fetch_spec == "*"
 
 
-def test_unsupported_protocol() -> None:
-    with pytest.raises(ValueError, match="Unsupported URL Type"):
-        resolve_spec("x", "ftp://host/x.tgz", WHERE)
+def test_unsupported_protocol_and_other_npa_errors() -> None:
+    assert spec_or_none("x", "ftp://host/x.tgz", WHERE) is None
     assert consistent_resolve("ftp://host/x.tgz", WHERE, WHERE) == "ftp://host/x.tgz"
+    # npa.resolve('x', 'x@1') throws (an invalid tag); consistentResolve's npa('x@1') does not
+    assert spec_or_none("x", "x@1", WHERE) is None
+    assert consistent_resolve("x@1", WHERE, WHERE) == "1"
+    assert consistent_resolve(" 1.2.3 ", WHERE, WHERE) == " 1.2.3 "
 
 
 def test_hosted_git_rejects_other_hosts_and_paths() -> None:
-    assert hosted_git("https://example.com/a/b") is None
-    assert hosted_git("https://github.com/a/b/archive/x.tgz") is None
-    assert hosted_git("https://bitbucket.org/u/r/get/x.tgz") is None
-    assert hosted_git("./a/b") is None
-    assert hosted_git("@scope/pkg") is None
+    assert from_url("https://example.com/a/b") is None
+    assert from_url("https://github.com/a/b/archive/x.tgz") is None
+    assert from_url("https://bitbucket.org/u/r/get/x.tgz") is None
+    assert from_url("./a/b") is None
+    assert from_url("@scope/pkg") is None
 
 
 def test_spec_from_lock_prefers_version_with_integrity_then_from_then_resolved() -> None:

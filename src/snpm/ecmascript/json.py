@@ -1,152 +1,63 @@
-"""JSON text as npm's JavaScript reads and writes it: parsing with format detection, `JSON.stringify`,
-json-stringify-nice's sorted output, and `localeCompare(other, 'en')` ordering.
+"""JSON text as npm's JavaScript reads and writes it: `JSON.parse` the way json-parse-even-better-errors
+does it (BOM stripped, indent and newline remembered), `JSON.stringify`, json-stringify-nice's sorted
+output, and the property order of JS objects.
 
 npm writes package.json and lockfiles with `JSON.stringify(value, null, indent)` after restoring the
-indent and newline that json-parse-even-better-errors found in the file it read. Byte-exact output
-therefore needs JavaScript's semantics where Python's differ: objects list integer-like keys first
-(a JS object property order rule), numbers print with `Number#toString` (`1`, not `1.0`; `1e+21`),
-`String#trim` strips U+FEFF, and ICU collation (not code points) orders keys sorted with
-`localeCompare`.
+indent and newline it found in the file it read. Byte-exact output needs JavaScript's semantics where
+Python's differ: an object lists integer-like keys first, in numeric order (a JS property order
+rule); numbers print with `Number#toString` (`1`, not `1.0`; `1e+21`); a lone surrogate is written as
+a `\\udxxx` escape (well-formed JSON.stringify); json-stringify-nice sorts keys with
+`localeCompare(other, 'en')` (ICU collation, not code points).
 
-This module is kept byte-identical in `snpm.lockfile` and `snpm.manifest`: layer-1 packages may not
-import each other, and both need it (a unit test checks that the copies match). Imports only layer 0.
+msgspec does the encoding and decoding (it is many times faster than the json module); values are
+first rewritten into what msgspec encodes exactly like JSON.stringify, and the few things msgspec
+refuses (lone surrogates) fall back to a serializer written here.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import TypeAlias
 
 import msgspec
 
-from snpm.errors import SnpmError
-from snpm.json_types import JsonValue
+from snpm.ecmascript.collation import CollationKey, locale_compare_key
+from snpm.ecmascript.numbers import MAX_SAFE_INTEGER, number_to_string
+from snpm.ecmascript.strings import WHITESPACE_CLASS
 
 __all__ = [
+    "JSONParseError",
+    "JsonValue",
+    "KeySorter",
     "ParsedJson",
-    "js_number",
-    "js_trim",
-    "locale_key",
+    "json_number",
+    "key_order",
     "parse_json",
     "sort_keys_nice",
     "stringify",
     "stringify_nice",
 ]
 
-# ── ICU collation for `localeCompare(other, 'en')` ─────────────────────────────────────────────────
-# The root collation orders printable ASCII like this at the primary level (measured with node 20's
-# ICU: letters compare case-insensitively first, then lowercase sorts before uppercase; digits are not
-# compared numerically). C0 controls other than \t\n\v\f\r, and DEL, are completely ignorable.
-_PRIMARY_ORDER = "\t\n\x0b\x0c\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
-_IGNORABLE = [c for c in range(0x80) if chr(c) not in _PRIMARY_ORDER and not chr(c).isupper()]
-_PRIMARY: dict[int, str | None] = {ord(c): chr(0x20 + i) for i, c in enumerate(_PRIMARY_ORDER)}
-_PRIMARY.update({ord(c.upper()): chr(0x20 + _PRIMARY_ORDER.index(c)) for c in "abcdefghijklmnopqrstuvwxyz"})
-_PRIMARY.update(dict.fromkeys(_IGNORABLE))
-_SECONDARY: dict[int, str | None] = {c: "\x01" for c in range(0x80)}
-_SECONDARY.update(dict.fromkeys(_IGNORABLE))
-_TERTIARY: dict[int, str | None] = {c: ("\x02" if chr(c).isupper() else "\x01") for c in range(0x80)}
-_TERTIARY.update(dict.fromkeys(_IGNORABLE))
-# Characters outside ASCII sort after every ASCII primary, by code point (an approximation of the
-# full Unicode collation table; npm's own names and paths are ASCII).
-_NON_ASCII_BASE = 0x100
+# snpm.json_types' alias, spelled again because this package imports nothing from snpm; type
+# aliases are structural, so the two are interchangeable
+JsonValue: TypeAlias = "None | bool | int | float | str | list[JsonValue] | dict[str, JsonValue]"
 
 
-@lru_cache(maxsize=65536)
-def locale_key(text: str) -> tuple[str, str, str]:
-    """A sort key ordering strings like `a.localeCompare(b, 'en')` (exact for ASCII)."""
-    if text.isascii():
-        return text.translate(_PRIMARY), text.translate(_SECONDARY), text.translate(_TERTIARY)
-    primary: list[str] = []
-    secondary: list[str] = []
-    tertiary: list[str] = []
-    for char in unicodedata.normalize("NFD", text):
-        code = ord(char)
-        if code < 0x80:
-            weight = _PRIMARY[code]
-            if weight is not None:
-                primary.append(weight)
-                secondary.append("\x01")
-                tertiary.append(_TERTIARY[code] or "")
-        elif unicodedata.combining(char):
-            # an accent: no primary weight, a secondary difference after its base letter
-            secondary.append(chr(0x100 + code % 0xFF00))
-        else:
-            lower = char.lower()
-            primary.append(chr(min(0x10FFFF, _NON_ASCII_BASE + ord(lower[0]))))
-            secondary.append("\x01")
-            tertiary.append("\x02" if char != lower else "\x01")
-    return "".join(primary), "".join(secondary), "".join(tertiary)
-
-
-# ── JavaScript value semantics ─────────────────────────────────────────────────────────────────────
-# ECMAScript WhiteSpace + LineTerminator (what `String#trim` strips and regex `\s` matches)
-_JS_SPACE = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_JS_SPACE_CHARS = (
-    "\t\n\x0b\x0c\r \xa0\u1680"
-    + "".join(map(chr, range(0x2000, 0x200B)))
-    + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
-)
+# ── the property order of JS objects ───────────────────────────────────────────────────────────────
 # an "array index" property key: JS objects iterate these first, in numeric order
 _INDEX_KEY = re.compile(r"(?:0|[1-9][0-9]{0,9})\Z")
 _MAX_INDEX = 2**32 - 2
-_MAX_SAFE = 2**53
-
-
-def js_trim(text: str) -> str:
-    """`String#trim` (also strips U+FEFF, unlike `str.strip`)."""
-    return text.strip(_JS_SPACE_CHARS)
-
-
-def js_number(value: float | int) -> str:
-    """`Number#toString` for a JSON number (what `JSON.stringify` prints; non-finite → `null`)."""
-    if isinstance(value, int):
-        if -_MAX_SAFE < value < _MAX_SAFE:
-            return str(value)
-        try:
-            value = float(value)
-        except OverflowError:
-            return "null"
-    if not math.isfinite(value):
-        return "null"
-    if value == 0:
-        return "0"
-    if value.is_integer() and abs(value) < _MAX_SAFE:
-        return str(int(value))
-    sign = "-" if value < 0 else ""
-    mantissa, _, exp_text = repr(abs(value)).partition("e")
-    whole, _, frac = mantissa.partition(".")
-    digits = (whole + frac).lstrip("0").rstrip("0") or "0"
-    # n: where the decimal point sits relative to the digits (ECMAScript Number::toString)
-    if whole == "0":
-        point = -(len(frac) - len(frac.lstrip("0")))
-    else:
-        point = len(whole)
-    point += int(exp_text) if exp_text else 0
-    k = len(digits)
-    if k <= point <= 21:
-        text = digits + "0" * (point - k)
-    elif 0 < point <= 21:
-        text = digits[:point] + "." + digits[point:]
-    elif -6 < point <= 0:
-        text = "0." + "0" * (-point) + digits
-    else:
-        exponent = point - 1
-        exp = ("+" if exponent >= 0 else "-") + str(abs(exponent))
-        text = (digits if k == 1 else digits[0] + "." + digits[1:]) + "e" + exp
-    return sign + text
 
 
 def _is_index_key(key: str) -> bool:
     return key[:1].isdigit() and _INDEX_KEY.match(key) is not None and int(key) <= _MAX_INDEX
 
 
-def js_key_order(keys: Sequence[str]) -> Sequence[str]:
-    """The order a JS object built by inserting `keys` in turn would iterate them in."""
+def key_order(keys: Sequence[str]) -> Sequence[str]:
+    """The order a JS object built by inserting `keys` in turn iterates them in."""
     index_keys = [k for k in keys if k[:1].isdigit() and _is_index_key(k)]
     if not index_keys:
         return keys
@@ -155,10 +66,26 @@ def js_key_order(keys: Sequence[str]) -> Sequence[str]:
     return index_keys + [k for k in keys if k not in seen]
 
 
+def json_number(value: float | int) -> str:
+    """How `JSON.stringify` writes a number: `Number#toString`, with `null` for NaN and ±Infinity."""
+    text = number_to_string(value)
+    return text if text[-1].isdigit() else "null"  # only NaN and ±Infinity end in a letter
+
+
 # ── parsing (json-parse-even-better-errors) ────────────────────────────────────────────────────────
 # Both patterns are the library's, with JS `\s` spelled out; `$` is JS end-of-input (`\Z`).
-_FORMAT = re.compile(f"[{_JS_SPACE}]*[{{\\[]((?:\r?\n)+)([{_JS_SPACE}]*)")
+_FORMAT = re.compile(f"[{WHITESPACE_CLASS}]*[{{\\[]((?:\r?\n)+)([{WHITESPACE_CLASS}]*)")
 _EMPTY = re.compile(r"(?:\{\}|\[\])((?:\r?\n)+)?\Z")
+
+
+class JSONParseError(ValueError):
+    """json-parse-even-better-errors' error: `code` is always EJSONPARSE, `message` its text."""
+
+    code = "EJSONPARSE"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +105,7 @@ def _reject_constant(name: str) -> JsonValue:
 def parse_json(text: str | bytes, *, what: str = "JSON") -> ParsedJson:
     """`JSON.parse` after stripping a BOM, remembering indent and newline like npm does.
 
-    Raises SnpmError(code="EJSONPARSE") on invalid JSON.
+    Raises `JSONParseError` ("… while parsing {what}") on invalid JSON.
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
@@ -192,7 +119,7 @@ def parse_json(text: str | bytes, *, what: str = "JSON") -> ParsedJson:
         try:
             value = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as err:
-            raise SnpmError(f"{err} while parsing {what}", code="EJSONPARSE") from None
+            raise JSONParseError(f"{err} while parsing {what}") from None
     if not isinstance(value, dict | list):
         return ParsedJson(value, None, None)
     match = _EMPTY.match(text) or _FORMAT.match(text)
@@ -223,15 +150,15 @@ def _prepare(value: JsonValue, sorter: KeySorter | None) -> object:
         return _prepare_object(value, sorter)
     if isinstance(value, list):
         return [_prepare(v, sorter) for v in value]
-    if isinstance(value, int) and -_MAX_SAFE < value < _MAX_SAFE:
+    if isinstance(value, int) and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
         return value
-    return msgspec.Raw(js_number(value).encode())
+    return msgspec.Raw(json_number(value).encode())
 
 
 def _prepare_object(obj: dict[str, JsonValue], sorter: KeySorter | None) -> dict[str, object]:
     keys = sorter(obj) if sorter is not None else list(obj)
     out: dict[str, object] = {}
-    for key in js_key_order(keys):
+    for key in key_order(keys):
         value = obj[key]
         kind = type(value)
         # strings and booleans are most of a lockfile: handled here without a call
@@ -312,23 +239,24 @@ def _encode(prepared: object, gap: str) -> str:
 
 
 def stringify(value: JsonValue, indent: str | int = 2) -> str:
-    """`JSON.stringify(value, null, indent)`."""
+    """`JSON.stringify(value, null, indent)` (`indent=0` or `""`: the compact form)."""
     return _encode(_prepare(value, None), _indent_text(indent))
+
+
+_PREFERRED_KEY: CollationKey = ("", "", "")
 
 
 def sort_keys_nice(prefer: Sequence[str]) -> KeySorter:
     """json-stringify-nice's key order: non-objects before objects (arrays count as non-objects),
     then the preferred keys in their order, then the rest by `localeCompare(other, 'en')`."""
-    rank: dict[str, tuple[int, tuple[str, str, str]]] = {
-        key: (i, ("", "", "")) for i, key in enumerate(prefer)
-    }
+    rank: dict[str, tuple[int, CollationKey]] = {key: (i, _PREFERRED_KEY) for i, key in enumerate(prefer)}
     after = len(prefer)
 
-    def sort_key(key: str) -> tuple[int, tuple[str, str, str]]:
+    def sort_key(key: str) -> tuple[int, CollationKey]:
         found = rank.get(key)
         if found is None:
             # the sorter's own memo: keys repeat across thousands of lockfile entries
-            found = rank[key] = (after, locale_key(key))
+            found = rank[key] = (after, locale_compare_key(key))
         return found
 
     def order(obj: dict[str, JsonValue]) -> list[str]:

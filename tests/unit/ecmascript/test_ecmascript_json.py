@@ -1,84 +1,19 @@
-"""JavaScript JSON semantics: parsing with format detection, JSON.stringify, stringify-nice, ICU order."""
+"""snpm.ecmascript.json: JSON.parse as json-parse-even-better-errors does it (format detection),
+JSON.stringify, json-stringify-nice and the property order of JS objects (expected values from node
+20; `tests/conformance/lockfile/test_lockfile_js_semantics_e2e.py` compares with node itself)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from snpm.errors import SnpmError
-from snpm.lockfile.json_text import (
-    js_key_order,
-    js_number,
-    js_trim,
-    locale_key,
+from snpm.ecmascript.json import (
+    JSONParseError,
+    json_number,
+    key_order,
     parse_json,
     stringify,
     stringify_nice,
 )
-
-SRC = Path(__file__).resolve().parents[3] / "src" / "snpm"
-
-
-def test_copies_in_lockfile_and_manifest_are_identical() -> None:
-    # layer-1 packages may not import each other, so both carry the module; they must not drift
-    assert (SRC / "lockfile/json_text.py").read_bytes() == (SRC / "manifest/json_text.py").read_bytes()
-
-
-# orders measured with node 20: `[...].sort((a, b) => a.localeCompare(b, 'en'))`
-@pytest.mark.parametrize(
-    "ordered",
-    [
-        ["a", "A", "a_b", "a-b", "a.b", "a/node_modules/b", "a1", "a10", "a2", "ab", "aB", "Ab", "AB"],
-        [
-            "",
-            "local-lib",
-            "node_modules/_x",
-            "node_modules/@scope/x",
-            "node_modules/~x",
-            "node_modules/0x",
-            "node_modules/a",
-        ],
-        ["react", "react-dom", "react-dom@1", "react@1"],
-        [
-            "\t",
-            "\n",
-            " ",
-            "_",
-            "-",
-            ",",
-            ";",
-            ":",
-            "!",
-            "?",
-            ".",
-            "'",
-            '"',
-            "(",
-            ")",
-            "[",
-            "]",
-            "{",
-            "}",
-            "@",
-            "*",
-            "/",
-        ],
-        ["\\", "&", "#", "%", "`", "^", "+", "<", "=", ">", "|", "~", "$", "0", "9", "a", "z"],
-        ["a", "a b", "a-b", "ab"],
-    ],
-)
-def test_locale_key_orders_like_icu(ordered: list[str]) -> None:
-    assert sorted(reversed(ordered), key=locale_key) == ordered
-
-
-def test_locale_key_control_characters_are_ignorable() -> None:
-    assert locale_key("a\x01b") == locale_key("ab")
-
-
-def test_locale_key_non_ascii_after_ascii_and_accent_after_base() -> None:
-    assert locale_key("e") < locale_key("é") < locale_key("f")
-    assert locale_key("z") < locale_key("ж")
 
 
 @pytest.mark.parametrize(
@@ -97,19 +32,16 @@ def test_locale_key_non_ascii_after_ascii_and_accent_after_base() -> None:
         (5e-324, "5e-324"),
         (123456789012345678901234567890, "1.2345678901234568e+29"),
         (float("inf"), "null"),
+        (float("nan"), "null"),
+        (10**400, "null"),
     ],
 )
-def test_js_number(value: float, text: str) -> None:
-    assert js_number(value) == text
+def test_json_number(value: float, text: str) -> None:
+    assert json_number(value) == text
 
 
-def test_js_trim_strips_bom_and_unicode_spaces() -> None:
-    assert js_trim("\ufeff\u00a0 x \u2028\n") == "x"
-    assert js_trim("\x1cx") == "\x1cx"  # not JS whitespace, though Python's strip() removes it
-
-
-def test_js_key_order_puts_array_indexes_first() -> None:
-    assert js_key_order(["b", "10", "a", "2", "01", "4294967295", "4294967294"]) == [
+def test_key_order_puts_array_indexes_first() -> None:
+    assert key_order(["b", "10", "a", "2", "01", "4294967295", "4294967294"]) == [
         "2",
         "10",
         "4294967294",
@@ -155,9 +87,10 @@ def test_parse_json_lone_surrogate_escape() -> None:
 
 @pytest.mark.parametrize("bad", ["", "{", '{"a": NaN}', "{} x"])
 def test_parse_json_invalid(bad: str) -> None:
-    with pytest.raises(SnpmError) as info:
-        parse_json(bad)
+    with pytest.raises(JSONParseError) as info:
+        parse_json(bad, what="lockfile")
     assert info.value.code == "EJSONPARSE"
+    assert info.value.message.endswith(" while parsing lockfile")
 
 
 def test_stringify_matches_json_stringify() -> None:
