@@ -17,6 +17,10 @@ from snpm.redact import redact_log
 
 Line = tuple[str, ...]
 
+# npm's `static isShellout`: commands that only run something else; a numeric failure code from it
+# becomes the exit status, with nothing printed (getError's first branch)
+SHELLOUT_COMMANDS = frozenset({"run", "test", "start", "stop", "restart", "exec"})
+
 _NETWORK_DETAIL = "\n".join(
     [
         "This is a problem related to network connectivity.",
@@ -282,6 +286,12 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
         rendered = render(wrapped, command=command)
         rendered.verbose.insert(0, ("type", type(err).__name__))
         return rendered
+    if getattr(err, "silent", False):
+        # the command reported its failures itself (e.g. `run -ws`): only the exit status is left
+        return RenderedError(exit_code=exit_code_of(err), suppress=True)
+    if command in SHELLOUT_COMMANDS and isinstance(err.code, int) and not isinstance(err.code, bool) and err.code:
+        # a script's exit status; --json still gets {"error": {"code": N, "summary": "", "detail": ""}}
+        return RenderedError(exit_code=err.code, code=err.code, suppress=True)
     code = err.code
     if code is None:
         match = re.match(r"^(?:Error: )?(E[A-Z]+)", err.message)

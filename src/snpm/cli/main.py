@@ -196,7 +196,9 @@ def _show_error(out: Output, rendered: RenderedError) -> None:
 def _exit(out: Output, code: int, rendered: RenderedError | None, cwd: Path, *, json_mode: bool) -> None:
     logs_max, logs_dir = out.logfile.max_files, out.logfile.folder
     json_error = (
-        rendered.json_error() if rendered is not None and json_mode and not rendered.suppress else None
+        rendered.json_error()
+        if rendered is not None and json_mode and (not rendered.suppress or rendered.code is not None)
+        else None
     )
     out.flush(json_error)
     out.log.verbose("cwd", str(cwd))
