@@ -79,10 +79,11 @@ def set_envs(config: Config) -> dict[str, str]:
     env["HOME"] = config.home
     env["npm_config_global_prefix"] = config.global_prefix_str
     env["npm_config_local_prefix"] = config.local_prefix_str
-    editor = cli.get("editor") if "editor" in cli else None
+    # npm reads these through the cli layer's prototype chain: the effective value, whatever its layer
+    editor = config.get_js("editor")
     if editor:
         env["EDITOR"] = js_string(editor)
-    node_options = cli.get("node-options") if "node-options" in cli else None
+    node_options = config.get_js("node-options")
     if node_options:
         env["NODE_OPTIONS"] = js_string(node_options)
     env["npm_config_node_gyp"] = js_string(config.get_js("node-gyp"))
