@@ -182,9 +182,10 @@ class Output:
         self.log = Logger(self)
         self.logfile = LogFile()
         self._loaded = False
-        self._pending: list[tuple[str, str, str]] = []
+        self._pending: list[tuple[str, str, str, tuple[str, ...]]] = []
         self._json: list[JsonValue] = []
-        self._seen_notices: set[tuple[str, str]] = set()
+        # npm de-duplicates notices by their whole argument list (`notice('')` ≠ `notice('', '')`)
+        self._seen_notices: set[tuple[str, ...]] = set()
 
     # ── configuration ──
     def load(self, settings: DisplaySettings) -> None:
@@ -192,8 +193,8 @@ class Output:
         self.settings = settings
         self._loaded = True
         pending, self._pending = self._pending, []
-        for level, title, message in pending:
-            self._show(level, title, message)
+        for level, title, message, key in pending:
+            self._show(level, title, message, key)
 
     @property
     def level_index(self) -> int:
@@ -224,22 +225,22 @@ class Output:
 
     # ── logs ──
     def emit(self, level: str, title: str, *message: object) -> None:
-        text = " ".join(str(m) for m in message)
+        parts = tuple(str(m) for m in message)
+        text = " ".join(parts)
         if level != "timing" or self.settings.timing:
             self.logfile.log(level, title, text)
         if not self._loaded:
-            self._pending.append((level, title, text))
+            self._pending.append((level, title, text, (title, *parts)))
             return
-        self._show(level, title, text)
+        self._show(level, title, text, (title, *parts))
 
-    def _show(self, level: str, title: str, text: str) -> None:
+    def _show(self, level: str, title: str, text: str, key: tuple[str, ...]) -> None:
         if level == "timing":
             if not self.settings.timing or self.level_index == 0:
                 return
         elif LEVEL_INDEX[level] > self.level_index:
             return
         if level == "notice" and self.level_index < LEVEL_INDEX["verbose"]:
-            key = (title, text)
             if key in self._seen_notices:
                 return
             self._seen_notices.add(key)

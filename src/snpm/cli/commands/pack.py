@@ -71,31 +71,15 @@ def package_source(ctx: CommandContext) -> PackageSource:
 
 
 class TarballLog:
-    """logTar's notices, de-duplicated the way npm's display does it: by the whole argument list.
-
-    npm logs `log.notice('')` to open the block and `log.notice('', '')` to close it; both print
-    `npm notice`, and npm shows both because their argument lists differ. The Output's own
-    de-duplication keys on (title, text) and would drop the closing line, so this class keeps
-    npm's keys and clears the Output's key of a line it has decided to show.
-    """
+    """logTar's notices; the Output de-duplicates them by their whole argument list, as npm does."""
 
     def __init__(self, ctx: CommandContext) -> None:
         self.ctx = ctx
-        self.seen: set[tuple[str, ...]] = set()
 
     def notices(self, contents: TarballContents) -> None:
-        out = self.ctx.out
-        verbose = out.level_index >= 6
         unicode = bool(self.ctx.config.get("unicode"))
         for call in notice_calls(contents, unicode=unicode):
-            if not verbose:
-                if call in self.seen:
-                    continue
-                self.seen.add(call)
-                seen = getattr(out, "_seen_notices", None)
-                if isinstance(seen, set):
-                    seen.discard((call[0], " ".join(call[1:])))
-            out.log.notice(*call)
+            self.ctx.out.log.notice(*call)
 
 
 def workspace_paths(ctx: CommandContext) -> dict[str, str]:
