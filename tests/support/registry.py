@@ -19,12 +19,13 @@ import base64
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -159,8 +160,11 @@ def start_registry(
     """Start `python -m snpm.registry_server serve` on 127.0.0.1 (a free port unless given)."""
     data.mkdir(parents=True, exist_ok=True)
     base = data.parent
+    # Web login is off unless a test asks for it (`settings={"web-login": True}`): npm's default
+    # `npm login` then falls back to the terminal prompts the tests answer in a pty.
     config = write_config(
-        base / f"{data.name}.config.json", {"password-hashing": FAST_HASHING, **(settings or {})}
+        base / f"{data.name}.config.json",
+        {"password-hashing": FAST_HASHING, "web-login": False, **(settings or {})},
     )
     return _spawn(
         data, config, port, base / f"{data.name}.stdout", base / f"{data.name}.access.log", extra_args
@@ -322,3 +326,188 @@ def publish_body(
             }
         },
     }
+
+
+# ── driving the real npm against a registry subprocess ──
+
+Answer = str | Callable[[str], str]
+
+
+def run_in_pty(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    answers: Sequence[tuple[str, Answer]],
+    *,
+    timeout: float = 60.0,
+) -> tuple[int, str]:
+    """Run `argv` on a pseudo-terminal (npm only prompts on a TTY), typing each answer once its
+    prompt has appeared; an answer may be a function of the output so far (a TOTP code, say)."""
+    import pty  # POSIX only, like npm's prompts
+    import select
+    import signal
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        list(argv), stdin=slave, stdout=slave, stderr=slave, env=dict(env), cwd=cwd, start_new_session=True
+    )
+    os.close(slave)
+    output = b""
+    seen = 0
+    pending = list(answers)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                os.killpg(process.pid, signal.SIGKILL)
+                raise AssertionError(f"{argv} timed out; output so far:\n{output.decode(errors='replace')}")
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the child closed the terminal
+                    chunk = b""
+                if not chunk:
+                    break
+                output += chunk
+                while pending:
+                    prompt, answer = pending[0]
+                    at = output.find(prompt.encode(), seen)
+                    if at < 0:
+                        break
+                    seen = at + len(prompt)
+                    pending.pop(0)
+                    text = answer(output.decode(errors="replace")) if callable(answer) else answer
+                    os.write(master, text.encode() + b"\r")
+            elif process.poll() is not None:
+                break
+        process.wait(timeout=30)
+    finally:
+        os.close(master)
+    assert not pending, f"npm never asked {pending[0][0]!r}:\n{output.decode(errors='replace')}"
+    return process.returncode, output.decode(errors="replace")
+
+
+@dataclass
+class NpmAccount:
+    """One person's real npm: isolated HOME, user/global config, cache and prefix, pointed at a
+    registry subprocess (never the machine's ~/.npmrc or ~/.npm)."""
+
+    name: str
+    root: Path
+    server: RunningRegistry
+    npm_path: str = "npm"
+
+    @property
+    def userconfig(self) -> Path:
+        return self.root / "home" / ".npmrc"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.lower().startswith("npm_")}
+        env.update(
+            HOME=str(self.root / "home"),
+            npm_config_userconfig=str(self.userconfig),
+            npm_config_globalconfig=str(self.root / "globalnpmrc"),
+            npm_config_cache=str(self.root / "cache"),
+            npm_config_prefix=str(self.root / "prefix"),
+            npm_config_update_notifier="false",
+            npm_config_audit="false",
+            npm_config_fund="false",
+            npm_config_color="false",
+            npm_config_browser="false",
+            NO_COLOR="1",
+        )
+        return env
+
+    def prepare(self) -> NpmAccount:
+        (self.root / "home").mkdir(parents=True, exist_ok=True)
+        (self.root / "globalnpmrc").write_text("")
+        self.userconfig.touch()
+        return self
+
+    def argv(self, *args: str) -> list[str]:
+        return [self.npm_path, *args, "--registry", self.server.url]
+
+    def npm(
+        self, *args: str, cwd: Path | None = None, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            self.argv(*args),
+            cwd=cwd or self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"npm {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
+        return done
+
+    def pty(
+        self, *args: str, answers: Sequence[tuple[str, Answer]] = (), cwd: Path | None = None
+    ) -> tuple[int, str]:
+        return run_in_pty(self.argv(*args), self.env(), cwd or self.root, answers)
+
+    def token(self) -> str:
+        match = re.search(
+            r"^//127\.0\.0\.1:\d+/:_authToken=(\S+)$", self.userconfig.read_text(), re.MULTILINE
+        )
+        assert match, self.userconfig.read_text()
+        return match.group(1)
+
+    def use_token(self, token: str) -> None:
+        """Write a token as `npm login` would (for tests whose subject is not the login)."""
+        host = self.server.url.removeprefix("http:")
+        self.userconfig.write_text(f"{host}:_authToken={token}\n")
+
+    def login_over_http(self, password: str) -> str:
+        """Log in with the registry's couch endpoint and keep the token in this npm's config."""
+        status, body = self.server.request(
+            "PUT", f"/-/user/org.couchdb.user:{self.name}", body={"name": self.name, "password": password}
+        )
+        assert status == 201, body
+        self.use_token(body["token"])
+        return str(body["token"])
+
+
+def registry_admin(server: RunningRegistry, *args: str, stdin: str = "") -> str:
+    """`python -m snpm.registry_server <args>` on the server's data folder; returns stdout."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snpm.registry_server",
+            *args,
+            "--config",
+            str(server.config),
+            "--data",
+            str(server.data),
+        ],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def registry_db(server: RunningRegistry, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """A read-only query on the server's SQLite database (checking its state beside npm)."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def write_package(folder: Path, manifest: Mapping[str, Any], files: Mapping[str, str] | None = None) -> Path:
+    """A package folder to `npm publish` from (package.json, README.md, index.js, `files`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (folder / "README.md").write_text(f"# {manifest['name']}\n")
+    (folder / "index.js").write_text("module.exports = 1\n")
+    for path, text in (files or {}).items():
+        (folder / path).write_text(text)
+    return folder

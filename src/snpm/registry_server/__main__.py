@@ -3,6 +3,8 @@
     snpm-registry serve [options]             run the registry (127.0.0.1:4873 by default)
     snpm-registry user add|list|remove|reset-password
     snpm-registry token list|revoke
+    snpm-registry org create|list|remove|set   orgs (npm has no command that creates one)
+    snpm-registry advisory add|list|remove|import   security advisories for `npm audit`
     snpm-registry config                      print the effective settings as JSON
 
 The admin commands work on the data folder directly (SQLite allows them beside a running server).
@@ -20,11 +22,14 @@ import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from snpm import __version__
 from snpm.errors import SnpmError
 from snpm.registry_server.settings import DEFAULT_PORT, ServerSettings, load_settings
+
+if TYPE_CHECKING:  # the app (aiohttp, argon2) is imported only by the commands that need it
+    from snpm.registry_server.app import Registry
 
 __all__ = ["main", "run"]
 
@@ -90,6 +95,16 @@ def _build_parser() -> argparse.ArgumentParser:
         "--read-requires-login", action="store_true", default=None, help="refuse anonymous reads"
     )
     serve.add_argument("--access-log", help="'-' for stderr (default), a file path, or 'off'")
+    serve.add_argument(
+        "--no-web-login",
+        dest="web_login",
+        action="store_false",
+        default=None,
+        help="answer npm's web login with 404 (npm then asks for the password in the terminal)",
+    )
+    serve.add_argument(
+        "--advisories-file", help="a JSON file of advisories for `npm audit` (re-read on change)"
+    )
 
     commands.add_parser("config", parents=[common], help="print the effective settings as JSON")
 
@@ -114,6 +129,39 @@ def _build_parser() -> argparse.ArgumentParser:
     tokens.add_argument("--json", action="store_true")
     revoke = token.add_parser("revoke", parents=[common], help="revoke a token by its key")
     revoke.add_argument("key")
+
+    org = commands.add_parser("org", help="manage orgs").add_subparsers(dest="action", metavar="<action>")
+    create = org.add_parser("create", parents=[common], help="create an org (with its developers team)")
+    create.add_argument("name")
+    create.add_argument("--owner", required=True, help="the user who becomes its first owner")
+    orgs = org.add_parser("list", parents=[common], help="list orgs and their members")
+    orgs.add_argument("--json", action="store_true")
+    drop = org.add_parser("remove", parents=[common], help="delete an org, its teams and grants")
+    drop.add_argument("name")
+    member = org.add_parser("set", parents=[common], help="add a member or change a role")
+    member.add_argument("name")
+    member.add_argument("user")
+    member.add_argument("role", nargs="?", default="developer", choices=("owner", "admin", "developer"))
+
+    advisory = commands.add_parser("advisory", help="manage security advisories").add_subparsers(
+        dest="action", metavar="<action>"
+    )
+    new = advisory.add_parser("add", parents=[common], help="add (or replace, with --id) an advisory")
+    new.add_argument("package")
+    new.add_argument("vulnerable_versions", metavar="range", help="the vulnerable versions, e.g. '<1.2.3'")
+    new.add_argument("--severity", default="high", choices=("info", "low", "moderate", "high", "critical"))
+    new.add_argument("--title", default="")
+    new.add_argument("--url", default="")
+    new.add_argument("--cwe", action="append", default=[], help="a CWE id such as CWE-79 (repeatable)")
+    new.add_argument("--cvss-score", type=float)
+    new.add_argument("--cvss-vector")
+    new.add_argument("--id", type=int, help="the advisory id (default: the next free one)")
+    advisories = advisory.add_parser("list", parents=[common], help="list advisories")
+    advisories.add_argument("--json", action="store_true")
+    gone = advisory.add_parser("remove", parents=[common], help="remove an advisory by id")
+    gone.add_argument("id", type=int)
+    load = advisory.add_parser("import", parents=[common], help="add the advisories of a JSON file")
+    load.add_argument("file", type=Path)
     return parser
 
 
@@ -134,6 +182,8 @@ def _load(args: argparse.Namespace) -> ServerSettings:
             trust_proxy=args.trust_proxy,
             read_requires_login=args.read_requires_login,
             access_log=None if access_log == "off" else access_log,
+            web_login=args.web_login,
+            advisories_file=args.advisories_file,
         )
         if args.no_uplink:
             unset += ("uplink",)
@@ -200,14 +250,77 @@ async def _with_registry(settings: ServerSettings, action: Callable[..., Awaitab
         await registry.storage.close()
 
 
-def _admin(args: argparse.Namespace, settings: ServerSettings, out: TextIO, stdin: TextIO) -> int:
-    from snpm.registry_server.app import Registry
+async def _orgs(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    orgs = registry.orgs
+    if args.action == "create":
+        record = await orgs.create(args.name, args.owner)
+        out.write(f"created org {record.name} (scope @{record.name}) with owner {args.owner}\n")
+    elif args.action == "remove":
+        if not await orgs.remove(args.name):
+            raise SnpmError(f"no such org: {args.name}", code="E404")
+        out.write(f"removed org {args.name}, its teams and grants (its packages stay)\n")
+    elif args.action == "set":
+        roster = await orgs.set_member(None, args.name, args.user, args.role)
+        out.write(f"{args.user} is now {roster[args.user.removeprefix('@')]} of {args.name}\n")
+    else:
+        listing = {o.name: dict(await registry.storage.org_members(o.name)) for o in await orgs.all_orgs()}
+        if args.json:
+            out.write(json.dumps(listing, indent=2) + "\n")
+        else:
+            for name, members in listing.items():
+                out.write(f"{name}\t" + ", ".join(f"{u} ({r})" for u, r in members.items()) + "\n")
+    return 0
 
+
+async def _advisories(args: argparse.Namespace, registry: Registry, out: TextIO) -> int:
+    advisories = registry.advisories
+    if args.action == "add":
+        record = await advisories.add(
+            args.package,
+            args.vulnerable_versions,
+            severity=args.severity,
+            title=args.title,
+            url=args.url,
+            cwe=tuple(args.cwe),
+            cvss_score=args.cvss_score,
+            cvss_vector=args.cvss_vector,
+            advisory_id=args.id,
+        )
+        out.write(
+            f"added advisory {record.id}: {record.name} {record.vulnerable_versions} ({record.severity})\n"
+        )
+    elif args.action == "remove":
+        if not await advisories.remove(args.id):
+            raise SnpmError(f"no stored advisory with id {args.id}", code="E404")
+        out.write(f"removed advisory {args.id}\n")
+    elif args.action == "import":
+        try:
+            data = json.loads(args.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise SnpmError(f"cannot read {args.file}: {err}", code="EUSAGE") from err
+        added = await advisories.import_json(data)
+        out.write(f"imported {len(added)} advisories\n")
+    else:
+        records = await advisories.all()
+        if args.json:
+            rows = [{**r.to_json(), "name": r.name} for r in records]
+            out.write(json.dumps(rows, indent=2) + "\n")
+        else:
+            for r in records:
+                out.write(f"{r.id}\t{r.name}\t{r.vulnerable_versions}\t{r.severity}\t{r.title}\n")
+    return 0
+
+
+def _admin(args: argparse.Namespace, settings: ServerSettings, out: TextIO, stdin: TextIO) -> int:
     if args.command == "user" and args.action in ("add", "reset-password"):
         password = _read_password(args.password_stdin, stdin)
 
     async def action(registry: Registry) -> int:
         accounts = registry.accounts
+        if args.command == "org":
+            return await _orgs(args, registry, out)
+        if args.command == "advisory":
+            return await _advisories(args, registry, out)
         if args.command == "user":
             if args.action == "add":
                 user = await accounts.create_user(args.name, args.email, password)
@@ -263,7 +376,7 @@ def run(argv: Sequence[str], *, out: TextIO | None = None, stdin: TextIO | None 
     stdin = stdin or sys.stdin
     parser = _build_parser()
     args = parser.parse_args(list(argv))
-    if args.command is None or (args.command in ("user", "token") and args.action is None):
+    if args.command is None or (args.command in ("user", "token", "org", "advisory") and args.action is None):
         parser.print_help(sys.stderr)
         return 1
     try:

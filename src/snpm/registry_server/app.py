@@ -14,27 +14,42 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from snpm.registry_server.api.access import AccessRoutes
 from snpm.registry_server.api.access_log import JsonAccessLogger
+from snpm.registry_server.api.audit import AuditRoutes
 from snpm.registry_server.api.dispatch import Dispatcher
 from snpm.registry_server.api.dist_tags import DistTagRoutes
+from snpm.registry_server.api.orgs import OrgRoutes
 from snpm.registry_server.api.packuments import PackumentRoutes
 from snpm.registry_server.api.ping import PingRoutes
+from snpm.registry_server.api.profile import ProfileRoutes
 from snpm.registry_server.api.publishing import PublishingRoutes
 from snpm.registry_server.api.responses import error_middleware
 from snpm.registry_server.api.router import Router
+from snpm.registry_server.api.search import SearchRoutes
+from snpm.registry_server.api.stars import StarRoutes
 from snpm.registry_server.api.tarballs import TarballRoutes
+from snpm.registry_server.api.teams import TeamRoutes
 from snpm.registry_server.api.tokens import TokenRoutes
 from snpm.registry_server.api.users import UserRoutes
+from snpm.registry_server.api.web_login import WebLoginRoutes
 from snpm.registry_server.services.accounts import AccountService
+from snpm.registry_server.services.advisories import AdvisoryService
 from snpm.registry_server.services.login_limits import LoginRateLimiter
+from snpm.registry_server.services.orgs import OrgService
+from snpm.registry_server.services.package_access import PackageAccessService
 from snpm.registry_server.services.packages import PackageService
 from snpm.registry_server.services.packuments import PackumentRenderer
+from snpm.registry_server.services.profiles import ProfileService
+from snpm.registry_server.services.search_index import SearchService
 from snpm.registry_server.services.tokens import TokenService
 from snpm.registry_server.services.uploads import UploadLimits
+from snpm.registry_server.services.web_login import WebLoginService
 from snpm.registry_server.settings import ServerSettings
 from snpm.registry_server.storage.base import Storage
 from snpm.registry_server.storage.sqlite import SqliteStorage
@@ -56,6 +71,12 @@ class Registry:
     accounts: AccountService
     packages: PackageService
     renderer: PackumentRenderer
+    orgs: OrgService
+    access: PackageAccessService
+    profiles: ProfileService
+    web_logins: WebLoginService
+    advisories: AdvisoryService
+    search: SearchService
 
 
 REGISTRY_KEY = web.AppKey("snpm.registry", Registry)
@@ -89,18 +110,45 @@ def build_registry(
         max_tarball_size=settings.max_body_size, max_unpacked_size=settings.max_unpacked_size
     )
     packages = PackageService(storage, accounts, limits, now)
-    return Registry(settings, storage, tokens, accounts, packages, PackumentRenderer())
+    orgs = OrgService(storage, now)
+    access = PackageAccessService(storage, packages, orgs)
+    advisories = AdvisoryService(
+        storage, now, Path(settings.advisories_file).expanduser() if settings.advisories_file else None
+    )
+    return Registry(
+        settings,
+        storage,
+        tokens,
+        accounts,
+        packages,
+        PackumentRenderer(),
+        orgs,
+        access,
+        ProfileService(storage, accounts, now),
+        WebLoginService(storage, accounts, now),
+        advisories,
+        SearchService(storage, access, advisories, now),
+    )
 
 
 def build_router(registry: Registry) -> Router:
     """Every route, in match order (the `/-/` namespace first; package routes last)."""
     router = Router()
+    two_factor = registry.accounts.two_factor
     PingRoutes().register(router)
     UserRoutes(registry.accounts).register(router)
+    WebLoginRoutes(registry.web_logins, enabled=registry.settings.web_login).register(router)
     TokenRoutes(registry.accounts).register(router)
-    DistTagRoutes(registry.packages).register(router)
+    ProfileRoutes(registry.profiles).register(router)
+    OrgRoutes(registry.orgs, registry.access).register(router)
+    TeamRoutes(registry.orgs, registry.access).register(router)
+    AccessRoutes(registry.access).register(router)
+    StarRoutes(registry.access).register(router)
+    SearchRoutes(registry.search).register(router)
+    AuditRoutes(registry.advisories, registry.settings.max_body_size).register(router)
+    DistTagRoutes(registry.packages, two_factor).register(router)
     TarballRoutes(registry.packages).register(router)
-    PublishingRoutes(registry.packages).register(router)
+    PublishingRoutes(registry.packages, two_factor).register(router)
     PackumentRoutes(registry.packages, registry.renderer).register(router)
     return router
 

@@ -79,6 +79,10 @@ class ServerSettings:
     access_log: str | None = "-"
     login_limits: LoginLimits = field(default_factory=LoginLimits)
     password_hashing: PasswordHashing = field(default_factory=PasswordHashing)
+    # answer `npm login`'s web flow (else npm falls back to asking in the terminal)
+    web_login: bool = True
+    # a JSON file of advisories served by the audit endpoint beside those stored (re-read on change)
+    advisories_file: str | None = None
 
     @property
     def database_path(self) -> Path:
@@ -152,11 +156,13 @@ _SIMPLE_TYPES: dict[str, type] = {
     "public_url": str,
     "trust_proxy": bool,
     "access_log": str,
+    "web_login": bool,
+    "advisories_file": str,
 }
 
 
 def _coerce(key: str, value: object, expected: type) -> object:
-    if value is None and key in ("database", "uplink", "public_url", "access_log"):
+    if value is None and key in ("database", "uplink", "public_url", "access_log", "advisories_file"):
         return None
     if expected is int and isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -231,6 +237,8 @@ def load_settings(
         settings = replace(settings, config_file=config_file)
         if not settings.data.is_absolute():
             settings = replace(settings, data=(config_file.parent / settings.data))
+        if settings.advisories_file and not Path(settings.advisories_file).expanduser().is_absolute():
+            settings = replace(settings, advisories_file=str(config_file.parent / settings.advisories_file))
     if overrides:
         settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     if unset:

@@ -1,8 +1,8 @@
 """Structured access logs: one JSON object per request, with secrets kept out.
 
-Never logged: request headers (so no Authorization), bodies (so no passwords). Tokens that travel
-in URLs (`DELETE /-/user/token/<token>` on logout, `DELETE /-/npm/v1/tokens/token/<key|token>`) are
-replaced by `***`, and the rest of the path and query goes through `snpm.redact` (npm tokens, URL
+Never logged: request headers (so no Authorization), bodies (so no passwords). Secrets that travel
+in URLs (`DELETE /-/user/token/<token>` on logout, `DELETE /-/npm/v1/tokens/token/<key|token>`, the
+web-login page and poll ids `/-/v1/login/<id>`, `/-/v1/done/<id>`) are replaced by `***`, and the rest of the path and query goes through `snpm.redact` (npm tokens, URL
 passwords, UUIDs) like npm's own logs.
 """
 
@@ -22,7 +22,7 @@ __all__ = ["ACTOR_KEY", "CLIENT_IP_KEY", "JsonAccessLogger", "redacted_path"]
 
 ACTOR_KEY = web.RequestKey("snpm.actor", str)
 CLIENT_IP_KEY = web.RequestKey("snpm.client_ip", str)
-_SECRET_PATHS = ("/-/user/token/", "/-/npm/v1/tokens/token/")
+_SECRET_PATHS = ("/-/user/token/", "/-/npm/v1/tokens/token/", "/-/v1/login/", "/-/v1/done/")
 _encoder = msgspec.json.Encoder()
 
 

@@ -6,6 +6,11 @@ checked against the token store (revoked, expired or address-limited tokens are 
 credentials, `READ` lets anonymous callers in (unless reads require login), `USER` needs a user,
 `WRITE` a user whose token is not read-only.
 
+Two-factor authentication: an account with 2FA that authenticates with Basic credentials must send
+a one-time password (`npm-otp`) with every request (each is a login); otherwise a route's `Otp` rule
+decides (`WRITE` routes ask in auth-and-writes mode, `LOGIN` routes in both modes, `HANDLER` routes
+ask themselves).
+
 The base URL (for tarball URLs) is the configured public URL, else the request's own scheme and
 Host, else — only when `trust_proxy` is set — `X-Forwarded-Proto/Host/Prefix`.
 """
@@ -19,10 +24,11 @@ from aiohttp import web
 
 from snpm.registry_server.api.access_log import ACTOR_KEY, CLIENT_IP_KEY
 from snpm.registry_server.api.responses import json_response
-from snpm.registry_server.api.router import Access, RequestContext, Router
+from snpm.registry_server.api.router import Access, Otp, RequestContext, Router
 from snpm.registry_server.services.accounts import AccountService
 from snpm.registry_server.services.errors import forbidden, unauthorized
 from snpm.registry_server.services.permissions import Actor
+from snpm.registry_server.services.two_factor import Need
 from snpm.registry_server.settings import ServerSettings
 
 __all__ = ["Dispatcher", "base_url", "client_ip"]
@@ -99,5 +105,15 @@ class Dispatcher:
                 raise unauthorized(_LOGIN_NEEDED)
             if access is Access.WRITE and actor is not None and actor.read_only:
                 raise forbidden("This token is read-only and cannot be used to change the registry.")
-        context = RequestContext(actor, found.params, base_url(request, self._settings), ip)
+        otp = request.headers.get("npm-otp") or None
+        verified = False
+        if actor is not None and actor.tfa_mode is not None:
+            two_factor = self._accounts.two_factor
+            rule = found.route.otp
+            if actor.token_key is None or rule is Otp.LOGIN:
+                await two_factor.require(actor, otp, Need.LOGIN, ip)
+                verified = True
+            elif rule is Otp.DEFAULT and access is Access.WRITE:
+                await two_factor.require(actor, otp, Need.WRITE, ip)
+        context = RequestContext(actor, found.params, base_url(request, self._settings), ip, otp, verified)
         return await found.route.handler(request, context)

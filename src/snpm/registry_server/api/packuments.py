@@ -2,7 +2,8 @@
 
 Packuments revalidate on every use (`Cache-Control: no-cache` plus an ETag): npm's HTTP cache would
 otherwise install stale metadata right after a publish. `?write=true` is npm asking for the current
-full document with `_rev` (unpublish, deprecate, star), whatever the Accept header says.
+full document with `_rev` (unpublish, deprecate, star), whatever the Accept header says. A
+restricted package is a 404 to whoever may not read it (also for conditional GETs).
 """
 
 from __future__ import annotations
@@ -46,22 +47,20 @@ class PackumentRoutes:
         for_write = request.query.get("write") == "true"
         abbreviated = not for_write and wants_abbreviated(request.headers.get("Accept"))
         headers = {"Cache-Control": _NO_CACHE, "Vary": "Accept, Authorization"}
-        rev = await self._packages.revision(name)
+        rev = await self._packages.visible_revision(ctx.actor, name)
         if rev is None:
             raise not_found()
         etag = self._renderer.etag(rev, ctx.base_url, abbreviated)
         if etag_matches(request.headers.get("If-None-Match"), etag):
             return web.Response(status=304, headers={**headers, "ETag": etag})
-        package = await self._packages.get(name)
-        if package is None:
-            raise not_found()
+        package = await self._packages.readable(ctx.actor, name)
         rendered = self._renderer.render(package, ctx.base_url, abbreviated)
         headers["ETag"] = rendered.etag
         return web.Response(body=rendered.body, headers=headers, content_type=rendered.content_type)
 
     async def version(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
         name, wanted = ctx.params["pkg"], ctx.params["version"]
-        package = await self._packages.require(name)
+        package = await self._packages.readable(ctx.actor, name)
         versions = object_field(package.document, "versions")
         version = dist_tags(package.document).get(wanted, wanted)
         if version not in versions:

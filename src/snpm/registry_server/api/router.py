@@ -6,7 +6,8 @@ single-version unpublish DELETE), so the app hands every request to this router,
 the raw path's segments. Patterns are written like `/-/package/{pkg}/dist-tags/{tag}`: `{pkg}` takes
 a package name (one or two segments), `{x}` one percent-decoded segment, and a segment may start
 with a literal (`org.couchdb.user:{username}`). Each route declares its `Access` beside it, so one
-glance at the route table shows what a request needs.
+glance at the route table shows what a request needs, and its `Otp` rule: when the dispatcher asks
+an account with two-factor authentication for a one-time password (`services.two_factor`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from aiohttp import web
 
 from snpm.registry_server.services.permissions import Actor
 
-__all__ = ["Access", "Handler", "RequestContext", "Route", "RouteMatch", "Router"]
+__all__ = ["Access", "Handler", "Otp", "RequestContext", "Route", "RouteMatch", "Router"]
 
 
 class Access(enum.Enum):
@@ -34,12 +35,25 @@ class Access(enum.Enum):
     WRITE = "write"
 
 
+class Otp(enum.Enum):
+    # WRITE routes ask in auth-and-writes mode; other routes never
+    DEFAULT = "default"
+    # asked in both modes (creating a token)
+    LOGIN = "login"
+    # the handler decides from the body (star/unstar and non-latest dist-tags are exempt)
+    HANDLER = "handler"
+
+
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     actor: Actor | None
     params: dict[str, str]
     base_url: str
     client_ip: str | None
+    # the `npm-otp` header: a one-time password (or recovery code) npm sends with --otp or on retry
+    otp: str | None = None
+    # the dispatcher already accepted `otp` for this request (a recovery code works only once)
+    otp_verified: bool = False
 
 
 Handler = Callable[[web.Request, RequestContext], Awaitable[web.StreamResponse]]
@@ -59,6 +73,7 @@ class Route:
     handler: Handler
     access: Access
     segments: tuple[_Segment, ...] = field(default=(), repr=False)
+    otp: Otp = Otp.DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,20 +148,22 @@ class Router:
     def __init__(self) -> None:
         self._routes: list[Route] = []
 
-    def add(self, method: str, pattern: str, handler: Handler, *, access: Access) -> None:
-        self._routes.append(Route(method.upper(), pattern, handler, access, _compile(pattern)))
+    def add(
+        self, method: str, pattern: str, handler: Handler, *, access: Access, otp: Otp = Otp.DEFAULT
+    ) -> None:
+        self._routes.append(Route(method.upper(), pattern, handler, access, _compile(pattern), otp))
 
-    def get(self, pattern: str, handler: Handler, *, access: Access) -> None:
-        self.add("GET", pattern, handler, access=access)
+    def get(self, pattern: str, handler: Handler, *, access: Access, otp: Otp = Otp.DEFAULT) -> None:
+        self.add("GET", pattern, handler, access=access, otp=otp)
 
-    def put(self, pattern: str, handler: Handler, *, access: Access) -> None:
-        self.add("PUT", pattern, handler, access=access)
+    def put(self, pattern: str, handler: Handler, *, access: Access, otp: Otp = Otp.DEFAULT) -> None:
+        self.add("PUT", pattern, handler, access=access, otp=otp)
 
-    def post(self, pattern: str, handler: Handler, *, access: Access) -> None:
-        self.add("POST", pattern, handler, access=access)
+    def post(self, pattern: str, handler: Handler, *, access: Access, otp: Otp = Otp.DEFAULT) -> None:
+        self.add("POST", pattern, handler, access=access, otp=otp)
 
-    def delete(self, pattern: str, handler: Handler, *, access: Access) -> None:
-        self.add("DELETE", pattern, handler, access=access)
+    def delete(self, pattern: str, handler: Handler, *, access: Access, otp: Otp = Otp.DEFAULT) -> None:
+        self.add("DELETE", pattern, handler, access=access, otp=otp)
 
     @property
     def routes(self) -> tuple[Route, ...]:

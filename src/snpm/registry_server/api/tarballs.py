@@ -1,7 +1,8 @@
 """`GET /{pkg}/-/{file}.tgz`: a published tarball, sent with sendfile and cached for a year.
 
 A tarball is served only while the database records it (so an unpublished version's file, or an
-orphan a crashed publish left, is never visible). Tarballs are immutable — versions can never be
+orphan a crashed publish left, is never visible), and a restricted package's only to its readers.
+Tarballs are immutable — versions can never be
 republished — so `immutable` and a long max-age are safe. The Content-Type is set explicitly so
 aiohttp never labels the `.tgz` with `Content-Encoding: gzip` (npm would inflate it twice).
 """
@@ -17,6 +18,8 @@ from snpm.registry_server.services.packages import PackageService
 __all__ = ["TarballRoutes"]
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
+# a restricted package's tarball must not sit in a shared cache
+_IMMUTABLE_PRIVATE = "private, max-age=31536000, immutable"
 
 
 class TarballRoutes:
@@ -28,10 +31,13 @@ class TarballRoutes:
 
     async def tarball(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
         name, filename = ctx.params["pkg"], ctx.params["file"]
-        record = await self._packages.tarball(name, filename)
+        record = await self._packages.visible_tarball(ctx.actor, name, filename)
         if record is None:
             raise not_found()
-        headers = {"Cache-Control": _IMMUTABLE, "Content-Type": "application/octet-stream"}
+        headers = {
+            "Cache-Control": _IMMUTABLE_PRIVATE if record.restricted else _IMMUTABLE,
+            "Content-Type": "application/octet-stream",
+        }
         if record.path is not None:
             return web.FileResponse(record.path, headers=headers)
         data = await self._packages.tarball_bytes(record)

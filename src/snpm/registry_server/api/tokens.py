@@ -2,10 +2,12 @@
 
 - list: `{objects, total, urls}` a page at a time (`page` from 0, `perPage` 1–9999, default 10);
   npm follows `urls.next` until it is absent, and reads `urls` unguarded, so it is always present.
-- create: the password is checked again (and counts toward the login rate limit); npm 10 sends
+- create: the password is checked again (and counts toward the login rate limit), and with 2FA on
+  (either mode) a one-time password too; npm 10 sends
   `readonly`/`cidr_whitelist`, npm 11 `name`, `description` (--token-description), `expires` (days),
   `cidr_whitelist` and `packages_and_scopes_permission` (`read-only` makes a read-only token).
-  A read-only token cannot create tokens.
+  A read-only token cannot create tokens. `bypass_2fa` (npm 11's `--bypass-2fa`) makes a token
+  whose writes skip the auth-and-writes one-time password.
 - revoke: the path names the token by its key or by its value, as npm allows both.
 """
 
@@ -17,7 +19,7 @@ from aiohttp import web
 
 from snpm.json_types import JsonObject
 from snpm.registry_server.api.responses import json_response, read_json_object
-from snpm.registry_server.api.router import Access, RequestContext, Router
+from snpm.registry_server.api.router import Access, Otp, RequestContext, Router
 from snpm.registry_server.services.accounts import AccountService
 from snpm.registry_server.services.errors import bad_request, not_found
 from snpm.registry_server.services.permissions import require_user, require_writer
@@ -48,7 +50,7 @@ class TokenRoutes:
 
     def register(self, router: Router) -> None:
         router.get("/-/npm/v1/tokens", self.list_tokens, access=Access.USER)
-        router.post("/-/npm/v1/tokens", self.create, access=Access.WRITE)
+        router.post("/-/npm/v1/tokens", self.create, access=Access.WRITE, otp=Otp.LOGIN)
         router.delete("/-/npm/v1/tokens/token/{key}", self.revoke, access=Access.USER)
 
     async def list_tokens(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
@@ -86,6 +88,7 @@ class TokenRoutes:
             readonly=readonly,
             cidr_whitelist=parse_cidrs(body.get("cidr_whitelist")),
             expires_days=expires,
+            bypass_2fa=body.get("bypass_2fa") is True,
         )
         return json_response(issued.to_json(), 201)
 

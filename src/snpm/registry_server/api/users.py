@@ -3,6 +3,7 @@
 - `PUT /-/user/org.couchdb.user:<name>` is both `npm login` and `npm adduser` (legacy auth type,
   or after `POST /-/v1/login` answers 404, which makes npm fall back to it). The answer carries a
   new token. A `/-rev/<rev>` suffix (the CouchDB update dance) is accepted as the same request.
+  An account with 2FA also needs the `npm-otp` header (else 401 OTP: npm prompts and retries).
 - `DELETE /-/user/token/<token>` is `npm logout`: the token is revoked on the server. Credentials
   are not checked first (the token in the path is the authority), so logging out with a token the
   server already forgot still succeeds and npm can clear its config.
@@ -47,7 +48,8 @@ class UserRoutes:
             raise bad_request("A password is required")
         if email is not None and not isinstance(email, str):
             raise bad_request("email must be a string")
-        result = await self._accounts.login(username, password, email or None, ctx.client_ip)
+        otp = request.headers.get("npm-otp") or None
+        result = await self._accounts.login(username, password, email or None, ctx.client_ip, otp)
         request[ACTOR_KEY] = result.user.name
         return json_response(
             {

@@ -4,7 +4,8 @@ Passwords are argon2id hashes (argon2-cffi's defaults, rehashed when those chang
 costs tens of milliseconds, so it runs in a worker thread, and successful Basic credentials are
 remembered briefly (keyed by a hash of the header, checked against the stored password hash so a
 password change ends them). Failed logins are rate limited per user name and per address.
-Usernames and e-mail addresses follow npm-user-validate, whose messages npm users know.
+Usernames and e-mail addresses follow npm-user-validate, whose messages npm users know. A user with
+two-factor authentication must add a one-time password to log in (`two_factor`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from snpm.registry_server.services.errors import RegistryError, bad_request, for
 from snpm.registry_server.services.login_limits import LoginRateLimiter
 from snpm.registry_server.services.permissions import Actor
 from snpm.registry_server.services.tokens import IssuedToken, TokenService
+from snpm.registry_server.services.two_factor import TwoFactorService
 from snpm.registry_server.storage.base import Storage, UserRecord
 from snpm.spec.ecmascript import is_uri_component_safe
 
@@ -91,6 +93,7 @@ class AccountService:
         self.allow_signup = allow_signup
         self._hasher = hasher or PasswordHasher()
         self._basic_cache: OrderedDict[str, tuple[str, str, float]] = OrderedDict()
+        self.two_factor = TwoFactorService(storage, limiter, now)
 
     # ── passwords ──
 
@@ -123,7 +126,7 @@ class AccountService:
         stamp = format_time(self._now())
         record = UserRecord(name, email, await self.hash_password(password), stamp, stamp)
         if not await self._storage.create_user(record):
-            raise RegistryError(409, f"User {name} already exists")
+            raise RegistryError(409, f"The name {name} is taken (by a user, an org or a package scope)")
         return record
 
     async def reset_password(self, name: str, password: str) -> None:
@@ -146,11 +149,29 @@ class AccountService:
         self.limiter.record_success(name)
         return user
 
-    async def login(self, name: str, password: str, email: str | None, client_ip: str | None) -> LoginResult:
+    async def login(
+        self,
+        name: str,
+        password: str,
+        email: str | None,
+        client_ip: str | None,
+        otp: str | None = None,
+        *,
+        token_name: str = "login",
+    ) -> LoginResult:
         """`PUT /-/user/org.couchdb.user:<name>`: log in an existing user, or sign up a new one.
 
         npm's registry quirk, kept: "adding" an existing user with the right password is a login.
         """
+        user, created = await self.authenticate(name, password, email, client_ip, otp)
+        token = await self.tokens.issue(user.name, name=token_name)
+        return LoginResult(user, token, created)
+
+    async def authenticate(
+        self, name: str, password: str, email: str | None, client_ip: str | None, otp: str | None = None
+    ) -> tuple[UserRecord, bool]:
+        """The user these credentials log in (signing up a new name when `email` is given), and
+        whether it was created; 401 OTP when the account has 2FA and `otp` is missing or wrong."""
         self.limiter.check(name, client_ip)
         existing = await self._storage.get_user(name)
         created = False
@@ -165,8 +186,8 @@ class AccountService:
             created = True
         else:
             user = await self.check_credentials(name, password, client_ip)
-        token = await self.tokens.issue(user.name, name="login")
-        return LoginResult(user, token, created)
+            await self.two_factor.require_user(user, otp, client_ip)
+        return user, created
 
     # ── who is asking ──
 
@@ -175,7 +196,14 @@ class AccountService:
         user = await self._storage.get_user(record.user)
         if user is None:
             raise unauthorized("Your authentication token belongs to a user that no longer exists.")
-        return Actor(user.name, user.email, token_key=record.key, read_only=record.readonly)
+        return Actor(
+            user.name,
+            user.email,
+            token_key=record.key,
+            read_only=record.readonly,
+            tfa_mode=user.tfa_mode,
+            bypass_2fa=record.bypass_2fa,
+        )
 
     async def actor_for_basic(self, name: str, password: str, client_ip: str | None) -> Actor:
         cache_key = hashlib.sha256(f"{name}\0{password}".encode()).hexdigest()
@@ -190,9 +218,9 @@ class AccountService:
             and cached[2] > now
         ):
             self._basic_cache.move_to_end(cache_key)
-            return Actor(user.name, user.email)
+            return Actor(user.name, user.email, tfa_mode=user.tfa_mode)
         user = await self.check_credentials(name, password, client_ip)
         self._basic_cache[cache_key] = (user.name, user.password_hash, now + _BASIC_CACHE_SECONDS)
         while len(self._basic_cache) > _BASIC_CACHE_SIZE:
             self._basic_cache.popitem(last=False)
-        return Actor(user.name, user.email)
+        return Actor(user.name, user.email, tfa_mode=user.tfa_mode)

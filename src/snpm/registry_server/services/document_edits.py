@@ -7,8 +7,10 @@ applied, everything else in the body is ignored:
 - versions missing from the body (unpublish one version; its dist-tags go, `latest` falls back to
   the highest remaining version) — maintainers; the version number stays used forever;
 - `maintainers` (npm owner add/rm; every name must be a user) — maintainers;
-- `users[<caller>]` (star/unstar) — any logged-in user, for their own entry only.
-A PUT never adds versions. A stale `_rev` is a 409, as in CouchDB.
+- `users[<caller>]` (star/unstar) — any logged-in user who may read the package, for their own
+  entry only.
+A PUT never adds versions. A stale `_rev` is a 409, as in CouchDB. "Maintainers" above means
+whoever `permissions.can` lets write the package (team grants and scope owners included).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from snpm import semver
 from snpm.json_types import JsonObject, JsonValue
 from snpm.packument import Person, dist_tags, maintainers, object_field, registry_tarball_filename
 from snpm.registry_server.services.errors import bad_request, conflict, forbidden, not_found
-from snpm.registry_server.services.permissions import Actor, require_maintainer
+from snpm.registry_server.services.permissions import Action, Actor, PackageFacts, require
 from snpm.registry_server.services.publishing import copy_document, refresh_hoisted_fields
 from snpm.registry_server.storage.base import PackageChange, PackageState, StoredPackage
+from snpm.registry_server.storage.records import Grants
 
 __all__ = [
+    "access_change",
     "document_change",
+    "is_star_change",
     "remove_tag_change",
     "remove_tarball_change",
     "set_tag_change",
@@ -36,6 +41,17 @@ def _existing(state: PackageState) -> StoredPackage:
     if state.current is None:
         raise not_found()
     return state.current
+
+
+def _facts(current: StoredPackage, grants: Grants) -> PackageFacts:
+    return PackageFacts.of(current.name, current.document, current.access, grants)
+
+
+def is_star_change(body: JsonObject) -> bool:
+    """Only `users` (npm star/unstar): exempt from the auth-and-writes OTP, like on npmjs."""
+    return isinstance(body.get("users"), dict) and not any(
+        key in body for key in ("versions", "maintainers", "dist-tags")
+    )
 
 
 def _check_rev(current: StoredPackage, rev: object) -> None:
@@ -75,9 +91,12 @@ def document_change(
     rev: str | None,
     users: Mapping[str, str],
     now: str,
+    grants: Grants,
 ) -> PackageChange:
     """Apply a document PUT. `users` maps the names in the body's `maintainers` to their e-mails."""
     current = _existing(state)
+    facts = _facts(current, grants)
+    require(actor, Action.READ, facts)
     _check_rev(current, rev if rev is not None else body.get("_rev"))
     document = copy_document(current.document)
     versions = object_field(document, "versions")
@@ -123,7 +142,7 @@ def document_change(
             changed = True
 
     if needs_maintainer:
-        require_maintainer(actor, current.name, current.document)
+        require(actor, Action.WRITE, facts)
     if not changed:
         return PackageChange(current.document, changed=False)
     if removed and len(removed) == len(versions):
@@ -172,21 +191,21 @@ def _finish(document: JsonObject, removed: list[str], body: JsonObject, now: str
     return PackageChange(document, remove_tarballs=tuple(registry_tarball_filename(name, v) for v in removed))
 
 
-def unpublish_change(state: PackageState, actor: Actor, rev: str | None) -> PackageChange:
+def unpublish_change(state: PackageState, actor: Actor, rev: str | None, grants: Grants) -> PackageChange:
     """`DELETE /{pkg}/-rev/{rev}`: the whole package goes; its version numbers stay used."""
     current = _existing(state)
+    require(actor, Action.WRITE, _facts(current, grants))
     _check_rev(current, rev)
-    require_maintainer(actor, current.name, current.document)
     return PackageChange(None)
 
 
 def remove_tarball_change(
-    state: PackageState, actor: Actor, filename: str, version: str | None, rev: str | None
+    state: PackageState, actor: Actor, filename: str, version: str | None, rev: str | None, grants: Grants
 ) -> PackageChange:
     """`DELETE /{pkg}/-/{file}/-rev/{rev}` (after a version unpublish): drop a tarball no version uses."""
     current = _existing(state)
+    require(actor, Action.WRITE, _facts(current, grants))
     _check_rev(current, rev)
-    require_maintainer(actor, current.name, current.document)
     if version is not None and version in object_field(current.document, "versions"):
         raise forbidden(
             f"{filename} belongs to the published version {version}; unpublish that version first."
@@ -194,9 +213,11 @@ def remove_tarball_change(
     return PackageChange(current.document, remove_tarballs=(filename,))
 
 
-def set_tag_change(state: PackageState, actor: Actor, tag: str, version: str, now: str) -> PackageChange:
+def set_tag_change(
+    state: PackageState, actor: Actor, tag: str, version: str, now: str, grants: Grants
+) -> PackageChange:
     current = _existing(state)
-    require_maintainer(actor, current.name, current.document)
+    require(actor, Action.WRITE, _facts(current, grants))
     if version not in object_field(current.document, "versions"):
         raise not_found(f"version not found: {current.name}@{version}")
     if dist_tags(current.document).get(tag) == version:
@@ -209,9 +230,9 @@ def set_tag_change(state: PackageState, actor: Actor, tag: str, version: str, no
     return PackageChange(document)
 
 
-def remove_tag_change(state: PackageState, actor: Actor, tag: str, now: str) -> PackageChange:
+def remove_tag_change(state: PackageState, actor: Actor, tag: str, now: str, grants: Grants) -> PackageChange:
     current = _existing(state)
-    require_maintainer(actor, current.name, current.document)
+    require(actor, Action.WRITE, _facts(current, grants))
     if tag == "latest":
         raise bad_request("The latest dist-tag cannot be removed; point it at another version instead.")
     if tag not in dist_tags(current.document):
@@ -220,3 +241,17 @@ def remove_tag_change(state: PackageState, actor: Actor, tag: str, now: str) -> 
     del object_field(document, "dist-tags")[tag]
     object_field(document, "time")["modified"] = now
     return PackageChange(document)
+
+
+def access_change(
+    state: PackageState, actor: Actor, grants: Grants, *, access: str | None, mfa: str | None
+) -> PackageChange:
+    """`npm access set status=public|private` (only scoped packages can be restricted) and
+    `npm access set mfa=none|publish|automation`."""
+    current = _existing(state)
+    require(actor, Action.ADMIN, _facts(current, grants))
+    if access == "restricted" and grants.scope is None:
+        raise bad_request(f"{current.name} is not scoped: only scoped packages can be private (restricted).")
+    if (access or current.access, mfa or current.mfa) == (current.access, current.mfa):
+        return PackageChange(current.document, changed=False)
+    return PackageChange(current.document, access=access, mfa=mfa)

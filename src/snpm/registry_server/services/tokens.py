@@ -114,6 +114,7 @@ class TokenService:
         readonly: bool = False,
         cidr_whitelist: Sequence[str] = (),
         expires_days: int | None = None,
+        bypass_2fa: bool = False,
     ) -> IssuedToken:
         token = new_token_value()
         now = self._now()
@@ -130,6 +131,7 @@ class TokenService:
             created=stamp,
             updated=stamp,
             expires=format_time(now + timedelta(days=expires_days)) if expires_days else None,
+            bypass_2fa=bypass_2fa,
         )
         await self._storage.add_token(record)
         return IssuedToken(token, record)

@@ -62,6 +62,8 @@ class Upload:
     readme: str | None
     readme_filename: str | None
     name_valid_for_new_packages: bool
+    # `--access`: None (npm sends null without the flag), "public" or "restricted"
+    access: str | None = None
 
 
 def check_tag(tag: str) -> None:
@@ -232,6 +234,17 @@ def _check_manifest(manifest: JsonObject, name: str, version: str) -> None:
         )
 
 
+def _access(body: JsonObject) -> str | None:
+    value = body.get("access")
+    if value is None:
+        return None
+    if value == "private":  # npm maps it to restricted itself; other clients may not
+        return "restricted"
+    if value not in ("public", "restricted"):
+        raise bad_request(f"access must be public or restricted, not {value!r}")
+    return str(value)
+
+
 def read_upload(name: str, body: JsonObject, limits: UploadLimits) -> Upload:
     """Check a publish body for `name`; raise RegistryError (400/413) on the first problem."""
     if body.get("name", name) != name or body.get("_id", name) != name:
@@ -267,4 +280,5 @@ def read_upload(name: str, body: JsonObject, limits: UploadLimits) -> Upload:
         readme=readme if isinstance(readme, str) else None,
         readme_filename=readme_filename if isinstance(readme_filename, str) else None,
         name_valid_for_new_packages=validity.valid_for_new_packages,
+        access=_access(body),
     )

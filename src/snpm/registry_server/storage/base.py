@@ -6,20 +6,37 @@ atomically (tarball files are moved into place before the database commit, so a 
 two leaves the package exactly as it was). Tarball bytes reach the backend in two steps: the
 service stages the upload first (outside any lock), the transform then names the staged file.
 
+Besides the packument, a package has an access level (`public` or `restricted`, changed through a
+`PackageChange`) and rows derived from its document that a backend keeps in step with every write
+(`package_index`: search entry, maintainers, stars), plus team grants. Orgs, teams, two-factor
+state, web-login sessions and advisories have their own records (`records.py`).
+
 Backends: `storage.sqlite.SqliteStorage` (the embedded default). A PostgreSQL backend plugs in here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from snpm.json_types import JsonObject
+from snpm.registry_server.storage.records import (
+    AdvisoryRecord,
+    Grants,
+    OrgRecord,
+    SearchEntry,
+    TeamGrant,
+    TeamRecord,
+    TwoFactorState,
+    WebLoginRecord,
+)
 
 __all__ = [
+    "PROFILE_FIELDS",
     "NewTarball",
+    "PackageHead",
     "PackageChange",
     "PackageState",
     "PackageTransform",
@@ -32,6 +49,9 @@ __all__ = [
     "UserRecord",
 ]
 
+# The profile fields `npm profile set` may change besides the e-mail and the password.
+PROFILE_FIELDS: tuple[str, ...] = ("fullname", "homepage", "freenode", "twitter", "github")
+
 
 @dataclass(frozen=True, slots=True)
 class StoredPackage:
@@ -41,6 +61,23 @@ class StoredPackage:
     name: str
     rev: str
     document: JsonObject
+    access: str = "public"
+    # npm access set mfa=none|publish|automation: writes need a one-time password (automation:
+    # unless the token was created with --bypass-2fa)
+    mfa: str = "none"
+
+    @property
+    def restricted(self) -> bool:
+        return self.access == "restricted"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageHead:
+    """A package's revision and policies, without its document (cheap to read)."""
+
+    rev: str
+    access: str
+    mfa: str = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +111,9 @@ class PackageChange:
     """The outcome of a transform. `document` None deletes the package (and all its tarballs).
 
     `changed` False means "nothing to write": the backend commits nothing and keeps the revision.
-    Returning the current document object itself (with tarball removals) keeps the revision too.
+    Returning the current document object itself (with tarball removals, an access change or team
+    grants) keeps the revision too. `access` None keeps the current level (`public` for a new
+    package); `team_grants` are added in the same transaction (a new org package's developers).
     """
 
     document: JsonObject | None
@@ -82,6 +121,9 @@ class PackageChange:
     remove_tarballs: tuple[str, ...] = ()
     record_versions: tuple[str, ...] = ()
     changed: bool = True
+    access: str | None = None
+    team_grants: tuple[TeamGrant, ...] = ()
+    mfa: str | None = None
 
 
 PackageTransform = Callable[[PackageState], PackageChange]
@@ -97,6 +139,8 @@ class TarballRecord:
     shasum: str
     # a local file the server can sendfile(); None for backends that only stream bytes
     path: Path | None
+    # the package's access level is `restricted` (only readers with access may download)
+    restricted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +150,18 @@ class UserRecord:
     password_hash: str
     created: str
     updated: str
+    fullname: str = ""
+    homepage: str = ""
+    freenode: str = ""
+    twitter: str = ""
+    github: str = ""
+    two_factor: TwoFactorState | None = None
+
+    @property
+    def tfa_mode(self) -> str | None:
+        """The enforced 2FA mode (None while off or still pending confirmation)."""
+        tfa = self.two_factor
+        return tfa.mode if tfa is not None and not tfa.pending else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +179,8 @@ class TokenRecord:
     created: str
     updated: str
     expires: str | None
+    # npm 11's `--bypass-2fa`: writes with this token skip the auth-and-writes OTP
+    bypass_2fa: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +199,10 @@ class Storage(Protocol):
 
     async def read_revision(self, name: str) -> str | None:
         """The current revision alone (cheap; for conditional GETs)."""
+        ...
+
+    async def read_head(self, name: str) -> PackageHead | None:
+        """Revision and policies alone (cheap; for conditional GETs of maybe restricted packages)."""
         ...
 
     async def update_package(self, name: str, transform: PackageTransform) -> StoredPackage | None:
@@ -162,7 +224,7 @@ class Storage(Protocol):
     async def get_user(self, name: str) -> UserRecord | None: ...
 
     async def create_user(self, record: UserRecord) -> bool:
-        """Insert a user; False when the name is taken."""
+        """Insert a user; False when the name is taken (by a user, an org, or packages' scope)."""
         ...
 
     async def set_password(self, name: str, password_hash: str, updated: str) -> bool: ...
@@ -181,3 +243,137 @@ class Storage(Protocol):
     async def list_tokens(self, user: str | None, offset: int = 0, limit: int | None = None) -> TokenPage: ...
 
     async def remove_token(self, key: str) -> bool: ...
+
+    # ── package access and the derived index ──
+    async def grants(self, user: str | None, name: str) -> Grants:
+        """What `user` holds over package `name` (its scope's owner, org role, best team grant)."""
+        ...
+
+    async def scope_packages(self, scope: str) -> Sequence[tuple[str, str]]:
+        """(name, access) of every package in `@scope`, by name."""
+        ...
+
+    async def maintained_by(self, user: str) -> Sequence[tuple[str, str]]:
+        """(name, access) of every package `user` maintains, by name."""
+        ...
+
+    async def package_teams(self, name: str) -> Sequence[TeamGrant]:
+        """Every team grant on package `name`."""
+        ...
+
+    async def team_grants_of(self, user: str) -> Mapping[str, str]:
+        """package → the best permission `user`'s teams have on it."""
+        ...
+
+    async def team_members_with_access(self, name: str) -> Mapping[str, str]:
+        """user → best team permission on package `name` (for its collaborators)."""
+        ...
+
+    async def starred_by(self, user: str) -> Sequence[tuple[str, str]]:
+        """(name, access) of every package `user` starred, by name."""
+        ...
+
+    async def search(self, terms: Sequence[str], scope: str | None) -> Sequence[SearchEntry]:
+        """Search entries matching every term (in name, keywords, description or people) and the
+        scope if given; all entries (of the scope) when there are no terms. Unranked."""
+        ...
+
+    # ── orgs and teams ──
+    async def get_org(self, name: str) -> OrgRecord | None: ...
+
+    async def list_orgs(self) -> Sequence[OrgRecord]: ...
+
+    async def create_org(self, record: OrgRecord, owner: str) -> bool:
+        """Create an org with its `developers` team, `owner` as owner and developer; False when the
+        name is taken by an org or a user."""
+        ...
+
+    async def remove_org(self, name: str) -> bool:
+        """Delete an org, its memberships, teams and grants (its packages stay)."""
+        ...
+
+    async def org_members(self, org: str) -> Mapping[str, str]:
+        """user → role, by user name."""
+        ...
+
+    async def orgs_of(self, user: str) -> Mapping[str, str]:
+        """org → the user's role there."""
+        ...
+
+    async def set_org_member(self, org: str, user: str, role: str, now: str) -> bool:
+        """Add or re-role a member; a new member also joins the `developers` team. True when new."""
+        ...
+
+    async def remove_org_member(self, org: str, user: str) -> bool:
+        """Remove a member from the org and from all of its teams."""
+        ...
+
+    async def list_teams(self, org: str) -> Sequence[TeamRecord]: ...
+
+    async def get_team(self, org: str, team: str) -> TeamRecord | None: ...
+
+    async def create_team(self, record: TeamRecord) -> bool:
+        """False when the org already has a team of that name."""
+        ...
+
+    async def remove_team(self, org: str, team: str) -> bool: ...
+
+    async def team_members(self, org: str, team: str) -> Sequence[str]: ...
+
+    async def add_team_member(self, org: str, team: str, user: str) -> bool: ...
+
+    async def remove_team_member(self, org: str, team: str, user: str) -> bool: ...
+
+    async def team_packages(self, org: str, team: str) -> Sequence[TeamGrant]: ...
+
+    async def grant_team(self, grant: TeamGrant) -> None:
+        """Give a team a permission on a package (replacing any earlier one)."""
+        ...
+
+    async def revoke_team(self, org: str, team: str, package: str) -> bool: ...
+
+    # ── profiles and two-factor authentication ──
+    async def update_profile(self, name: str, changes: Mapping[str, str], updated: str) -> bool:
+        """Set `email` and/or any of PROFILE_FIELDS."""
+        ...
+
+    async def set_two_factor(
+        self, name: str, state: TwoFactorState | None, recovery_hashes: Sequence[str] | None, updated: str
+    ) -> bool:
+        """Replace the user's 2FA state (None turns it off); `recovery_hashes` replaces their
+        recovery codes when given (None keeps them; turning 2FA off always drops them)."""
+        ...
+
+    async def advance_otp_counter(self, name: str, counter: int) -> bool:
+        """Record an accepted TOTP step; False when a newer step was accepted already."""
+        ...
+
+    async def use_recovery_code(self, name: str, code_hash: str) -> bool:
+        """Consume one recovery code (each works once); False when there is no such code."""
+        ...
+
+    # ── web login sessions ──
+    async def add_web_login(self, record: WebLoginRecord) -> None: ...
+
+    async def web_login(self, login_hash: str) -> WebLoginRecord | None: ...
+
+    async def approve_web_login(self, login_hash: str, user: str) -> bool: ...
+
+    async def take_web_login(self, done_hash: str) -> WebLoginRecord | None:
+        """The session npm polls; an approved session is deleted as it is returned (one token)."""
+        ...
+
+    async def purge_web_logins(self, before: str) -> int:
+        """Delete sessions that expired before `before` (an ISO time)."""
+        ...
+
+    # ── advisories ──
+    async def add_advisory(self, record: AdvisoryRecord) -> AdvisoryRecord:
+        """Insert (an id of None gets the next free one) or replace by id."""
+        ...
+
+    async def advisories_for(self, names: Sequence[str]) -> Sequence[AdvisoryRecord]: ...
+
+    async def list_advisories(self) -> Sequence[AdvisoryRecord]: ...
+
+    async def remove_advisory(self, advisory_id: int) -> bool: ...

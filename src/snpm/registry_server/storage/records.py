@@ -1,0 +1,144 @@
+"""Records of the registry's second slice, as every storage backend stores them: orgs and teams,
+what one user holds over one package's scope, two-factor state, web-login sessions, advisories and
+search entries. Values only (frozen, slotted); the `Storage` protocol in `base.py` moves them.
+
+Vocabulary is npm's: org roles are `owner`, `admin`, `developer`; team grants are `read-only` and
+`read-write` (npm's listings shorten them to `read`/`write`); package access is `public` or
+`restricted`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from snpm.json_types import JsonObject
+
+__all__ = [
+    "ACCESS_LEVELS",
+    "DEVELOPERS_TEAM",
+    "ORG_ROLES",
+    "TEAM_PERMISSIONS",
+    "AdvisoryRecord",
+    "Grants",
+    "OrgRecord",
+    "PackageAccess",
+    "ScopeOwner",
+    "SearchEntry",
+    "TeamGrant",
+    "TeamRecord",
+    "TwoFactorState",
+    "WebLoginRecord",
+]
+
+OrgRole = Literal["owner", "admin", "developer"]
+TeamPermission = Literal["read-only", "read-write"]
+PackageAccess = Literal["public", "restricted"]
+# who a scope (`@name`) belongs to: the user of that name, the org of that name, or nobody yet
+ScopeOwner = Literal["user", "org", "none"]
+
+ORG_ROLES: tuple[str, ...] = ("owner", "admin", "developer")
+# Every org has this team (npm's docs): every new member joins it, and it may write every new
+# package of the org's scope; it cannot be removed.
+DEVELOPERS_TEAM = "developers"
+TEAM_PERMISSIONS: tuple[str, ...] = ("read-only", "read-write")
+ACCESS_LEVELS: tuple[str, ...] = ("public", "restricted")
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRecord:
+    name: str
+    created: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRecord:
+    org: str
+    name: str
+    description: str
+    created: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeamGrant:
+    """A team's permission on one package."""
+
+    org: str
+    team: str
+    package: str
+    permission: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grants:
+    """What one user holds over one package, beyond its maintainer list: who owns the package's
+    scope, the user's role in the scope's org (if it is an org), and the best permission any of the
+    user's teams has on the package."""
+
+    scope: str | None
+    scope_owner: ScopeOwner
+    org_role: str | None = None
+    team_permission: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TwoFactorState:
+    """A user's TOTP enrolment. `pending` until the first code confirms it; `last_counter` is the
+    newest TOTP time step accepted (an older code is refused once a newer one was used)."""
+
+    mode: str  # "auth-only" | "auth-and-writes"
+    secret: str  # base32
+    pending: bool
+    last_counter: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class WebLoginRecord:
+    """A `npm login --auth-type=web` session. Only hashes of the two secrets are kept: the login id
+    (in the browser's URL) and the done id (npm polls it); `user` is set once the browser step
+    succeeded."""
+
+    login_hash: str
+    done_hash: str
+    create: bool
+    created: str
+    expires: str
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryRecord:
+    """A security advisory for one package, in the bulk audit endpoint's vocabulary."""
+
+    id: int | None
+    name: str
+    vulnerable_versions: str
+    severity: str
+    title: str
+    url: str
+    cwe: tuple[str, ...]
+    cvss_score: float | None
+    cvss_vector: str | None
+    created: str
+    updated: str
+
+    def to_json(self) -> JsonObject:
+        """The advisory as npm's bulk endpoint answers it."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "severity": self.severity,
+            "vulnerable_versions": self.vulnerable_versions,
+            "cwe": list(self.cwe),
+            "cvss": {"score": self.cvss_score or 0.0, "vectorString": self.cvss_vector},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchEntry:
+    """One package as the search index holds it: `summary` is built by `package_index.summarize`."""
+
+    name: str
+    restricted: bool
+    summary: JsonObject

@@ -1,0 +1,1 @@
+"""Server-rendered pages of the registry (the web-login page today)."""
