@@ -1,0 +1,197 @@
+"""`snpm install` (aliases i, add, in, ins, …): npm's lib/commands/install.js, plus what every
+command that reifies shares (lib/arborist-cmd.js and lib/utils/reify-finish.js / reify-output.js).
+
+`ArboristCommand` gives the family npm's workspace handling (-w/-ws pick the workspaces, which
+arborist then filters on), the progress display, script banners, and `finish`: the allowScripts
+advisory, then `\\nadded N packages in 2s`, the funding lines, or the `--json` summary object;
+nothing at all with --silent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from typing import ClassVar
+
+from snpm.cli.command import Command
+from snpm.cli.command_table import did_you_mean
+from snpm.cli.progress import progress_for
+from snpm.errors import UsageError
+from snpm.lifecycle import collect_unreviewed_scripts, read_installed_package, unreviewed_scripts_message
+from snpm.lifecycle.allow_scripts import workspace_allow_scripts_warnings
+from snpm.ops import install as install_ops
+from snpm.ops import scripts as scripts_ops
+from snpm.ops.reify_bridge import build_node
+from snpm.ops.reify_output import changed_message, diff_lines, funding_lines, summarize, summary_json
+from snpm.ops.reify_session import ReifyIO, ReifyOutcome
+
+__all__ = ["ArboristCommand", "Install", "process_age"]
+
+
+def process_age() -> float:
+    """Seconds since this process started (npm times its summary from its own start)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        ticks = os.sysconf("SC_CLK_TCK")
+        return max(0.0, uptime - int(fields[19]) / ticks)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class ArboristCommand(Command):
+    """A command that reifies: npm's ArboristWorkspaceCmd."""
+
+    params: ClassVar[tuple[str, ...]] = ("workspace", "workspaces", "include-workspace-root", "install-links")
+    workspaces = True
+    ignore_implicit_workspace = False
+
+    _workspace_names: tuple[str, ...] = ()
+
+    async def run_workspaces(self, args: list[str]) -> None:
+        settings = scripts_ops.scripts_settings(self.ctx.config)
+        selected = scripts_ops.select_workspaces(
+            scripts_ops.ScriptsSettings(
+                local_prefix=settings.local_prefix,
+                include_workspace_root=False,
+                workspace_filters=settings.workspace_filters,
+            ),
+            str(self.ctx.cwd),
+        )
+        self._workspace_names = tuple(selected)
+        await self.run(args)
+
+    # ── wiring ──
+
+    def banner(self, text: str) -> None:
+        out = self.ctx.out
+        if out.settings.loglevel == "silent":
+            return
+        if out.settings.json:
+            out.error(text)
+        else:
+            out.standard(text)
+        for stream in (out.stdout, out.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+
+    def install_context(self) -> install_ops.InstallContext:
+        ctx = self.ctx
+        out = ctx.out
+        progress = progress_for(
+            out.stderr,
+            ctx.env,
+            enabled=bool(ctx.config.get("progress")),
+            loglevel=out.settings.loglevel,
+            json=out.settings.json,
+        )
+        io = ReifyIO(log=out.emit, progress=progress, banner=self.banner, color=out.settings.color_stdout)
+        return install_ops.InstallContext(
+            config=ctx.config,
+            env=ctx.env,
+            io=io,
+            command=ctx.command or self.name,
+            workspaces=self._workspace_names,
+            started=time.monotonic() - process_age(),
+        )
+
+    def stop_progress(self, context: install_ops.InstallContext) -> None:
+        if context.io.progress is not None:
+            context.io.progress.stop()
+
+    def usage_from(self, err: UsageError) -> UsageError:
+        return err if err.usage else self.usage_error(err.message)
+
+    def suggest(self, event: str, scripts: object, bins: object) -> str:
+        return did_you_mean(
+            event,
+            {str(k): str(v) for k, v in scripts.items()} if isinstance(scripts, dict) else {},
+            {str(k): str(v) for k, v in bins.items()} if isinstance(bins, dict) else {},
+        )
+
+    # ── reify-finish ──
+
+    def finish(self, outcome: ReifyOutcome) -> None:
+        """npm's reifyFinish: advisories, then the summary (or nothing when silent)."""
+        out = self.ctx.out
+        config = self.ctx.config
+        tree = outcome.tree
+        nodes = [build_node(n) for n in tree.inventory.values()]
+        for warning in workspace_allow_scripts_warnings(nodes):
+            out.log.warn("", warning)
+        # npm checks the tree it just built, on a dry run too
+        unreviewed = collect_unreviewed_scripts(
+            nodes,
+            outcome.allow_scripts,
+            read_installed_package,
+            ignore_scripts=bool(config.get("ignore-scripts")),
+            dangerously_allow_all_scripts=bool(config.flat.get("dangerouslyAllowAllScripts")),
+            where=str(config.local_prefix),
+        )
+        message = unreviewed_scripts_message(unreviewed, global_=config.is_global)
+        if message is not None:
+            out.log.warn("install-scripts", message)
+        if out.settings.loglevel == "silent":
+            return
+        summary = summarize(outcome.plan, tree, fund=bool(config.get("fund")))
+        if out.settings.json:
+            out.json(summary_json(summary))
+            return
+        if outcome.plan is not None and (config.get("dry-run") or config.get("long")):
+            for line in diff_lines(outcome.plan, color=out.settings.color_stdout):
+                out.standard(line)
+        elapsed_ms = (time.monotonic() - outcome.started) * 1000
+        out.standard("\n" + changed_message(summary, round(elapsed_ms)))
+        for line in funding_lines(summary):
+            out.standard(line)
+
+
+class Install(ArboristCommand):
+    name = "install"
+    summary = "Install a package"
+    usage: ClassVar[tuple[str, ...]] = ("[<package-spec> ...]",)
+    params: ClassVar[tuple[str, ...]] = (
+        "save",
+        "save-exact",
+        "global",
+        "install-strategy",
+        "legacy-bundling",
+        "global-style",
+        "omit",
+        "include",
+        "strict-peer-deps",
+        "prefer-dedupe",
+        "package-lock",
+        "package-lock-only",
+        "foreground-scripts",
+        "ignore-scripts",
+        "allow-directory",
+        "allow-file",
+        "allow-git",
+        "allow-remote",
+        "allow-scripts",
+        "strict-allow-scripts",
+        "dangerously-allow-all-scripts",
+        "audit",
+        "before",
+        "min-release-age",
+        "min-release-age-exclude",
+        "bin-links",
+        "fund",
+        "dry-run",
+        "cpu",
+        "os",
+        "libc",
+        *ArboristCommand.params,
+    )
+
+    async def run(self, args: list[str]) -> None:
+        context = self.install_context()
+        try:
+            outcome = await install_ops.install(context, args)
+        finally:
+            self.stop_progress(context)
+        self.finish(outcome)

@@ -1,0 +1,379 @@
+"""The install family, one function per npm command (lib/commands/{install,ci,uninstall,update,
+dedupe,prune,rebuild,install-test,install-ci-test,shrinkwrap}.js).
+
+Each function takes an `InstallContext` (config, environment, logging) and returns what the front
+end renders: a ReifyOutcome for the commands that reify (summarised by `snpm.ops.reify_output`),
+notices for shrinkwrap. npm's rules that live in the commands rather than in arborist are here:
+
+- install: `npm i -g` is not supported yet (ENOTSUP, clearly); without package arguments the
+  root's install scripts (preinstall … postprepare) run after the reify, unless --ignore-scripts;
+- ci: ECIGLOBAL with -g; EUSAGE without a lockfile, or when the lockfile and package.json are out
+  of sync (one `Missing:`/`Invalid:` line per problem); node_modules is replaced entirely; neither
+  package.json nor the lockfile is written;
+- uninstall: a name is required (`Must provide a package name to remove`);
+- update: save defaults to false (the lockfile is still written); --depth is ignored with npm's
+  warning; names must be bare names (EUPDATEARGS);
+- dedupe: EDEDUPEGLOBAL with -g; every name found more than once is updated, preferring dedupe;
+- prune: the ideal tree without its extraneous nodes;
+- rebuild: bins and install scripts for every installed package, or those matching the specs;
+- shrinkwrap: ESHRINKWRAPGLOBAL with -g; package-lock.json becomes npm-shrinkwrap.json.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from snpm import semver
+from snpm.config import Config
+from snpm.errors import SnpmError, UsageError
+from snpm.json_types import JsonValue
+from snpm.lifecycle import (
+    Builder,
+    BuildHooks,
+    BuildOptions,
+    Policy,
+    read_installed_package,
+    run_root_install_scripts,
+)
+from snpm.lockfile import format_lockfile
+from snpm.ops import scripts as scripts_ops
+from snpm.ops.reify_bridge import build_node
+from snpm.ops.reify_session import ReifyIO, ReifyOutcome, ReifyRequest, ReifySession
+from snpm.reify.bin_links import BinLinker
+from snpm.reify.save import write_text_atomic
+from snpm.spec import DirectorySpec, RegistrySpec, parse_spec
+from snpm.tree.ideal.build import dedupe_names
+from snpm.tree.load_actual import load_actual
+from snpm.tree.lockfile_bridge import load_tree, lockfile_from_tree
+from snpm.tree.meta import TreeMeta
+from snpm.tree.node import Node
+
+__all__ = [
+    "InstallContext",
+    "RebuildOutcome",
+    "ci",
+    "dedupe",
+    "install",
+    "prune",
+    "rebuild",
+    "run_test",
+    "shrinkwrap",
+    "uninstall",
+    "update",
+    "validate_lockfile",
+]
+
+Suggest = scripts_ops.Suggest
+
+_CI_NO_LOCK = (
+    "The `npm ci` command can only install with an existing package-lock.json or\n"
+    "npm-shrinkwrap.json with lockfileVersion >= 1. Run an install with npm@5 or\n"
+    "later to generate a package-lock.json file, then try again."
+)
+_CI_OUT_OF_SYNC = (
+    "`npm ci` can only install packages when your package.json and package-lock.json or "
+    "npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before "
+    "continuing.\n\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InstallContext:
+    """What an install-family operation needs from its front end."""
+
+    config: Config
+    env: Mapping[str, str]
+    io: ReifyIO
+    command: str
+    workspaces: tuple[str, ...] = ()
+    started: float = field(default_factory=time.monotonic)
+
+    def session(self) -> ReifySession:
+        return ReifySession(
+            self.config,
+            command=self.command,
+            env=self.env,
+            io=self.io,
+            workspaces=self.workspaces,
+            started=self.started,
+        )
+
+
+def _no_global(config: Config, message: str, code: str) -> None:
+    if config.is_global:
+        raise SnpmError(message, code=code)
+
+
+def _global_unsupported(config: Config, what: str) -> None:
+    if config.is_global:
+        raise SnpmError(
+            f"snpm does not support global {what} (-g) yet; use npm for global packages", code="ENOTSUP"
+        )
+
+
+async def install(ctx: InstallContext, specs: Sequence[str]) -> ReifyOutcome:
+    """`npm install [<spec>...]`."""
+    config = ctx.config
+    _global_unsupported(config, "installs")
+    prefix = str(config.local_prefix)
+    # don't try to install the prefix into itself
+    args = tuple(a for a in specs if os.path.abspath(a) != prefix)
+    async with ctx.session() as session:
+        outcome = await session.reify(ReifyRequest(add=args))
+        # npm runs them even with --dry-run
+        if not args and not config.get("ignore-scripts"):
+            await _root_install_scripts(ctx, session.process_env, prefix)
+    return outcome
+
+
+async def _root_install_scripts(ctx: InstallContext, env: Mapping[str, str], where: str) -> None:
+    shell = ctx.config.get("script-shell")
+    await run_root_install_scripts(
+        where,
+        env=env,
+        script_shell=shell if isinstance(shell, str) and shell else None,
+        banner=ctx.io.banner,
+    )
+
+
+def validate_lockfile(virtual: Mapping[str, Node], ideal: Mapping[str, Node]) -> list[str]:
+    """npm's validate-lockfile.js: every ideal node must be in the lockfile, at the same version."""
+    errors: list[str] = []
+    for key, entry in ideal.items():
+        lock = virtual.get(key)
+        if lock is None:
+            errors.append(f"Missing: {entry.name}@{entry.version} from lock file")
+            continue
+        if entry.version != lock.version:
+            errors.append(
+                f"Invalid: lock file's {lock.name}@{lock.version} does not satisfy {entry.name}@{entry.version}"
+            )
+    return errors
+
+
+async def ci(ctx: InstallContext) -> ReifyOutcome:
+    """`npm ci`: a clean install from the lockfile, which must agree with package.json."""
+    config = ctx.config
+    _no_global(config, "`npm ci` does not work for global packages", "ECIGLOBAL")
+    root = str(config.local_prefix)
+    try:
+        virtual = load_tree(root)
+    except SnpmError as err:
+        ctx.io.log("verbose", "loadVirtual", str(err))
+        raise UsageError(_CI_NO_LOCK) from None
+    virtual_inventory = dict(virtual.inventory.items())
+    async with ctx.session() as session:
+        options = session.ideal_options(ReifyRequest(save=False, clean_install=True))
+        ideal = await session.build_ideal(options)
+        errors = validate_lockfile(virtual_inventory, dict(ideal.root.inventory.items()))
+        if errors:
+            raise UsageError(_CI_OUT_OF_SYNC + "\n".join(errors))
+        request = ReifyRequest(save=False, clean_install=not options.dry_run)
+        outcome = await session.reify(request, ideal=ideal)
+        if not config.get("ignore-scripts"):
+            await _root_install_scripts(ctx, session.process_env, root)
+    return outcome
+
+
+async def uninstall(ctx: InstallContext, names: Sequence[str]) -> ReifyOutcome:
+    """`npm uninstall <name>...`."""
+    config = ctx.config
+    _global_unsupported(config, "uninstalls")
+    if not names:
+        raise SnpmError("Must provide a package name to remove")
+    async with ctx.session() as session:
+        return await session.reify(ReifyRequest(rm=tuple(names)))
+
+
+async def update(ctx: InstallContext, names: Sequence[str]) -> ReifyOutcome:
+    """`npm update [<name>...]`: package.json is saved only with an explicit --save."""
+    config = ctx.config
+    _global_unsupported(config, "updates")
+    save = False if config.is_default("save") else bool(config.get("save"))
+    if config.get("depth"):
+        ctx.io.log(
+            "warn",
+            "update",
+            "The --depth option no longer has any effect. See RFC0019.\n"
+            "https://github.com/npm/rfcs/blob/latest/implemented/0019-remove-update-depth-option.md",
+        )
+    request = ReifyRequest(update_all=not names, update_names=tuple(names), save=save)
+    async with ctx.session() as session:
+        return await session.reify(request)
+
+
+async def dedupe(ctx: InstallContext) -> ReifyOutcome:
+    """`npm dedupe`: update every duplicated name, preferring to dedupe."""
+    config = ctx.config
+    _no_global(config, "`npm dedupe` does not work in global mode.", "EDEDUPEGLOBAL")
+    async with ctx.session() as session:
+        names = await dedupe_names(session.root)
+        request = ReifyRequest(update_names=names, save=False, prefer_dedupe=True)
+        return await session.reify(request)
+
+
+async def prune(ctx: InstallContext) -> ReifyOutcome:
+    """`npm prune`: remove what the project does not need (and what --omit leaves out)."""
+    _global_unsupported(ctx.config, "prune")
+    async with ctx.session() as session:
+        return await session.reify(ReifyRequest(prune_extraneous=True))
+
+
+async def run_test(ctx: InstallContext, suggest: Suggest) -> None:
+    """`npm test` after install-test / install-ci-test."""
+    settings = scripts_ops.scripts_settings(ctx.config)
+    env = scripts_ops.script_process_env(ctx.config, ctx.env, command="test", color=ctx.io.color)
+    await scripts_ops.run_named_script(
+        ["test"],
+        path=settings.local_prefix,
+        settings=settings,
+        env=env,
+        suggest=suggest,
+        banner=ctx.io.banner,
+    )
+
+
+# ── rebuild ──
+
+
+def _rebuild_specs(args: Sequence[str], where: str) -> list[tuple[str | None, str, str | None]]:
+    """(name, rawSpec or '', directory) per argument; only versions, ranges and folders."""
+    specs: list[tuple[str | None, str, str | None]] = []
+    for arg in args:
+        spec = parse_spec(arg, where)
+        if spec.raw_spec == "*":
+            specs.append((spec.name, "*", None))
+            continue
+        if isinstance(spec, DirectorySpec):
+            specs.append((None, "", spec.fetch_spec))
+            continue
+        if not isinstance(spec, RegistrySpec) or spec.type not in ("range", "version"):
+            raise SnpmError("`npm rebuild` only supports SemVer version/range specifiers")
+        specs.append((spec.name, spec.raw_spec, None))
+    return specs
+
+
+def _selected(node: Node, specs: Sequence[tuple[str | None, str, str | None]]) -> bool:
+    if node.in_bundle:
+        return False
+    for name, raw, folder in specs:
+        if folder is not None:
+            if node.path == folder:
+                return True
+            continue
+        if name != node.name:
+            continue
+        if raw in ("", "*"):
+            return True
+        version: JsonValue = node.package.get("version")
+        try:
+            if isinstance(version, str) and semver.satisfies(version, raw):
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildOutcome:
+    """The tree that was rebuilt and the allowScripts policy in force (for npm's advisory)."""
+
+    tree: Node
+    allow_scripts: Policy | None
+
+
+async def rebuild(ctx: InstallContext, args: Sequence[str]) -> RebuildOutcome:
+    """`npm rebuild [<spec>...]`: bins and install scripts again, for installed packages."""
+    config = ctx.config
+    _global_unsupported(config, "rebuilds")
+    async with ctx.session() as session:
+        tree = await session.load_actual()
+        if args:
+            specs = _rebuild_specs(args, session.root)
+            nodes = [n for n in tree.inventory.values() if _selected(n, specs)]
+        else:
+            nodes = [n for n in tree.inventory.values() if not n.is_project_root]
+        flat = config.flat
+        force = bool(flat.get("force"))
+        linker = BinLinker()
+        shell = flat.get("scriptShell")
+        builder = Builder(
+            BuildOptions(
+                ignore_scripts=bool(flat.get("ignoreScripts")),
+                bin_links=flat.get("binLinks") is not False,
+                foreground_scripts=bool(flat.get("foregroundScripts")),
+                script_shell=shell if isinstance(shell, str) and shell else None,
+                allow_scripts=session.allow_scripts_policy(),
+                dangerously_allow_all_scripts=bool(flat.get("dangerouslyAllowAllScripts")),
+                force=force,
+                policy_where=session.root,
+            ),
+            BuildHooks(
+                env=session.process_env,
+                link_bins=lambda b: linker.link(
+                    b.package, b.path, top=b.is_top or b.global_top, global_=b.global_top, force=force
+                ),
+                read_package=read_installed_package,
+                banner=ctx.io.banner,
+                log=ctx.io.log,
+            ),
+        )
+        await builder.rebuild([build_node(n) for n in nodes])
+        return RebuildOutcome(tree, session.allow_scripts_policy())
+
+
+# ── shrinkwrap ──
+
+
+async def shrinkwrap(ctx: InstallContext, notice: Callable[[str], None]) -> None:
+    """`npm shrinkwrap`: write the lockfile as npm-shrinkwrap.json (and drop package-lock.json)."""
+    config = ctx.config
+    _no_global(config, "`npm shrinkwrap` does not work for global packages", "ESHRINKWRAPGLOBAL")
+    root = str(config.local_prefix)
+    sw = Path(root) / "npm-shrinkwrap.json"
+    try:
+        tree = load_tree(root)
+    except SnpmError:
+        tree = await load_actual(root, ignore_missing=True)
+    meta = tree.meta
+    if meta is None:
+        meta = TreeMeta(root, hidden_lockfile=True)
+        meta.reset()
+        tree.meta = meta
+    new_file = meta.hidden_lockfile or not meta.loaded_from_disk
+    old_filename = meta.filename
+    not_sw = not new_file and Path(old_filename or "").name != "npm-shrinkwrap.json"
+    lockfile_version = config.flat.get("lockfileVersion")
+    if meta.hidden_lockfile:
+        meta.lockfile_version = (
+            lockfile_version if isinstance(lockfile_version, int) else meta.original_lockfile_version
+        )
+    version = meta.lockfile_version or 3
+    lockfile = lockfile_from_tree(tree, meta, lockfile_version=version)
+    text = format_lockfile(
+        lockfile,
+        lockfile_version=version,
+        indent=meta.indent or "  ",
+        newline=meta.newline or "\n",
+        compact=config.flat.get("formatPackageLock") is False,
+        project_path=meta.path,
+    )
+    write_text_atomic(sw, text)
+    updated = version if meta.original_lockfile_version != version else None
+    if new_file:
+        notice("created a lockfile as npm-shrinkwrap.json" + (f" with version {updated}" if updated else ""))
+    elif not_sw:
+        if old_filename:
+            Path(old_filename).unlink(missing_ok=True)
+        notice(
+            "package-lock.json has been renamed to npm-shrinkwrap.json"
+            + (f" and updated to version {updated}" if updated else "")
+        )
+    elif updated:
+        notice(f"npm-shrinkwrap.json updated to version {updated}")
+    else:
+        notice("npm-shrinkwrap.json up to date")

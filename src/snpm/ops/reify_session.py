@@ -1,0 +1,559 @@
+"""One reify of a project, wired from config: npm's Arborist as the install family drives it.
+
+    build the ideal tree    (snpm.tree.ideal, manifests through snpm.fetch.FetchSource)
+    load the actual tree    (snpm.tree.load_actual; empty for `ci`, which replaces everything)
+    plan                    (snpm.reify.plan.diff_trees)
+    apply                   (snpm.reify.apply.Reification: extraction through the FetchSource's
+                             store, builds through snpm.lifecycle.Builder and bin_links)
+    save                    package.json, package-lock.json, then node_modules/.package-lock.json
+    commit                  the retired folders go; then the root's dependencies scripts
+
+Engines do not import each other, so this module is where trees meet fetchers and the lifecycle:
+the extraction and build hooks handed to reify are defined here. Saving is all or nothing too:
+the files' previous bytes are kept until the commit, and a failure restores them along with
+node_modules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from snpm.config import Config
+from snpm.errors import SnpmError
+from snpm.fetch.context import PrepareKind
+from snpm.fetch.options import fetch_options
+from snpm.fetch.source import FetchSource
+from snpm.json_types import JsonObject
+from snpm.lifecycle import (
+    Builder,
+    BuildHooks,
+    BuildNode,
+    BuildOptions,
+    Policy,
+    read_installed_package,
+    run_dependencies_scripts,
+    run_prepare,
+)
+from snpm.ops.context import registry_client
+from snpm.ops.reify_bridge import (
+    allow_scripts_policy,
+    build_node,
+    empty_tree,
+    old_meta,
+    prune_bundled_metadeps,
+    registry_resolved,
+    workspace_node_modules,
+)
+from snpm.ops.reify_save import save_ideal_tree, write_hidden_lockfile
+from snpm.ops.scripts import script_process_env
+from snpm.reify.apply import (
+    ApplyOptions,
+    BundlesLoaded,
+    Reification,
+    ReifyHooks,
+    recover_interrupted,
+    validate_node_modules,
+)
+from snpm.reify.bin_links import BinLinker
+from snpm.reify.nodes import ReifyNode
+from snpm.reify.plan import ReifyPlan, diff_trees
+from snpm.reify.save import FileBackup
+from snpm.tree.ideal.build import IdealTree, build_ideal_tree
+from snpm.tree.ideal.options import IdealTreeOptions
+from snpm.tree.load_actual import load_actual
+from snpm.tree.node import Node
+
+__all__ = [
+    "Progress",
+    "ReifyIO",
+    "ReifyOutcome",
+    "ReifyRequest",
+    "ReifySession",
+]
+
+LogFn = Callable[[str, str, str], None]
+
+
+class Progress(Protocol):
+    """A progress display (the CLI's); every method may be called from the event loop only."""
+
+    def phase(self, name: str, done: int, total: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReifyIO:
+    """What the front end lends a reify: npm's log, a progress display, a banner for foreground
+    scripts (`\\n> name@1.0.0 install\\n> node build.js\\n`)."""
+
+    log: LogFn
+    progress: Progress | None = None
+    banner: Callable[[str], None] | None = None
+    color: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReifyRequest:
+    """What to change, in arborist's reify options."""
+
+    add: tuple[str, ...] = ()
+    rm: tuple[str, ...] = ()
+    update_all: bool = False
+    update_names: tuple[str, ...] = ()
+    # None: the `save` config (npm update and dedupe decide for themselves)
+    save: bool | None = None
+    prefer_dedupe: bool | None = None
+    # npm prune: drop extraneous nodes from the ideal tree before reifying
+    prune_extraneous: bool = False
+    # npm ci: replace everything in node_modules, never write package.json or the lockfile
+    clean_install: bool = False
+
+
+@dataclass(slots=True)
+class ReifyOutcome:
+    """What happened: the plan (None for --package-lock-only), the tree as it now is on disk (the
+    ideal tree for --dry-run), and the ideal-tree result."""
+
+    plan: ReifyPlan | None
+    tree: Node
+    ideal: IdealTree
+    dry_run: bool
+    package_lock_only: bool
+    started: float
+    allow_scripts: Policy | None = None
+
+
+def _flag(flat: Mapping[str, object], key: str) -> bool:
+    return bool(flat.get(key))
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+class ReifySession:
+    """One project's reify. Use `async with ReifySession(...) as session:` then `await reify(...)`."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        command: str,
+        env: Mapping[str, str],
+        io: ReifyIO,
+        workspaces: Sequence[str] = (),
+        started: float | None = None,
+    ) -> None:
+        self.config = config
+        self.command = command
+        self.env = env
+        self.io = io
+        self.workspaces = tuple(workspaces)
+        self.started = time.monotonic() if started is None else started
+        flat = config.flat
+        self.flat = flat
+        if config.is_global:
+            raise SnpmError(
+                "snpm does not support global installs (-g) yet; use npm for global packages",
+                code="ENOTSUP",
+            )
+        self.root = str(config.local_prefix)
+        self.cache_dir = Path(str(config.get("cache")))
+        self.client = registry_client(config, command, log=io.log)
+        self.source = FetchSource(
+            self.client,
+            cache_dir=self.cache_dir,
+            options=fetch_options(config),
+            log=io.log,
+            prepare=self._prepare,
+        )
+        self.process_env = script_process_env(config, env, command=command, color=io.color)
+        self.linker = BinLinker()
+        self._policy: Policy | None = None
+        self._policy_resolved = False
+
+    async def __aenter__(self) -> ReifySession:
+        await self.client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.source.close()
+        await self.client.__aexit__(exc_type, exc, tb)
+
+    # ── options ──
+
+    def ideal_options(self, request: ReifyRequest) -> IdealTreeOptions:
+        flat = self.flat
+        if flat.get("installStrategy") == "linked":
+            # npm's isolated (.store + symlinks) layout: a hoisted tree would be silently wrong
+            raise SnpmError(
+                "snpm does not support install-strategy=linked yet; use hoisted, nested or shallow",
+                code="ENOTSUP",
+            )
+        save = _flag(flat, "save") if request.save is None else request.save
+        omit = flat.get("omit")
+        save_type = _opt_str(flat.get("saveType"))
+        lockfile_version = flat.get("lockfileVersion")
+        return IdealTreeOptions(
+            add=request.add,
+            rm=request.rm,
+            update_all=request.update_all,
+            update_names=request.update_names,
+            save=save,
+            save_type=save_type,
+            save_bundle=_flag(flat, "saveBundle"),
+            save_prefix=str(flat.get("savePrefix") if flat.get("savePrefix") is not None else "^"),
+            save_exact=False,
+            legacy_peer_deps=_flag(flat, "legacyPeerDeps"),
+            strict_peer_deps=_flag(flat, "strictPeerDeps"),
+            force=_flag(flat, "force"),
+            prefer_dedupe=_flag(flat, "preferDedupe")
+            if request.prefer_dedupe is None
+            else request.prefer_dedupe,
+            install_strategy=str(flat.get("installStrategy") or "hoisted"),
+            install_links=_flag(flat, "installLinks"),
+            omit=frozenset(str(o) for o in omit) if isinstance(omit, list) else frozenset(),
+            engine_strict=_flag(flat, "engineStrict"),
+            default_tag=str(flat.get("defaultTag") or "latest"),
+            node_version=self.source.options.node_version,
+            npm_version=self.source.options.npm_version,
+            os=_opt_str(flat.get("os")),
+            cpu=_opt_str(flat.get("cpu")),
+            libc=_opt_str(flat.get("libc")),
+            workspaces=self.workspaces,
+            include_workspace_root=_flag(flat, "includeWorkspaceRoot"),
+            workspaces_enabled=flat.get("workspacesEnabled") is not False,
+            global_=False,
+            package_lock=_flag(flat, "packageLock"),
+            package_lock_only=_flag(flat, "packageLockOnly"),
+            dry_run=_flag(flat, "dryRun"),
+            lockfile_version=lockfile_version if isinstance(lockfile_version, int) else None,
+            omit_lockfile_registry_resolved=_flag(flat, "omitLockfileRegistryResolved"),
+            cwd=self.root,
+        )
+
+    # ── the trees ──
+
+    async def build_ideal(self, options: IdealTreeOptions) -> IdealTree:
+        return await build_ideal_tree(self.root, self.source, options, log=self.io.log, extractor=self.source)
+
+    async def load_actual(self) -> Node:
+        flat = self.flat
+        return await load_actual(
+            self.root,
+            ignore_missing=True,
+            install_links=_flag(flat, "installLinks"),
+            legacy_peer_deps=_flag(flat, "legacyPeerDeps"),
+            install_strategy=str(flat.get("installStrategy") or "hoisted"),
+        )
+
+    # ── reify ──
+
+    async def reify(self, request: ReifyRequest, *, ideal: IdealTree | None = None) -> ReifyOutcome:
+        """arborist reify(): build, plan, apply, save. `ideal` is a tree already built (npm ci)."""
+        options = ideal.options if ideal is not None else self.ideal_options(request)
+        lock_only = options.package_lock_only
+        dry_run = options.dry_run
+        nm = os.path.join(self.root, "node_modules")
+        if not lock_only and not dry_run:
+            os.makedirs(self.root, exist_ok=True)
+            validate_node_modules(nm, force=options.force, log=self.io.log)
+            recover_interrupted(self.root, self.io.log)
+        if lock_only:
+            built = ideal or await self.build_ideal(options)
+            self._prune_if_asked(built, request)
+            self._save_ideal_tree(built, request)
+            self._save_hidden_lockfile_quirk(built)
+            return ReifyOutcome(
+                None, built.root, built, dry_run, True, self.started, self.allow_scripts_policy()
+            )
+        if ideal is not None:
+            built = ideal
+            actual = empty_tree(self.root) if request.clean_install else await self.load_actual()
+        elif request.clean_install:
+            built = await self.build_ideal(options)
+            actual = empty_tree(self.root)
+        else:
+            built, actual = await asyncio.gather(self.build_ideal(options), self.load_actual())
+        self._prune_if_asked(built, request)
+        plan = self._plan(actual, built, options)
+        if dry_run:
+            self._clean_inert(built.root)
+            return ReifyOutcome(
+                plan, built.root, built, True, False, self.started, self.allow_scripts_policy()
+            )
+        clean = tuple(workspace_node_modules(built.root)) if request.clean_install else ()
+        reification = Reification(
+            plan,
+            ApplyOptions(root=self.root, force=options.force, clean_folders=clean),
+            self._hooks(built, actual),
+        )
+        await reification.apply()
+        backups: list[FileBackup] = []
+        try:
+            self._mark_failed_optional(reification)
+            backups = self._save_ideal_tree(built, request)
+            self._clean_inert(built.root)
+            self._clean_trash(built.root, reification.trash)
+            hidden = Path(nm) / ".package-lock.json"
+            backups.append(FileBackup.take(hidden))
+            lock_saved = any(b.path.name in ("package-lock.json", "npm-shrinkwrap.json") for b in backups)
+            write_hidden_lockfile(built, hidden, lock_saved=lock_saved)
+            terminated = reification.terminated_error()
+            if terminated is not None:
+                raise terminated
+        except BaseException:
+            for backup in reversed(backups):
+                backup.restore()
+            await reification.rollback()
+            raise
+        reification.commit()
+        await self._dependencies_scripts(built, plan)
+        return ReifyOutcome(plan, built.root, built, False, False, self.started, self.allow_scripts_policy())
+
+    def _plan(self, actual: Node, built: IdealTree, options: IdealTreeOptions) -> ReifyPlan:
+        ideal = built.root
+        filter_nodes: list[ReifyNode] = []
+        if options.workspaces_enabled and options.workspaces:
+            for name in options.workspaces:
+                for tree in (ideal, actual):
+                    node = tree.children.get(name)
+                    if node is not None:
+                        filter_nodes.append(node)
+            if options.include_workspace_root:
+                for tree in (ideal, actual):
+                    filter_nodes.extend(
+                        e.to for e in tree.edges_out.values() if e.type != "workspace" and e.to is not None
+                    )
+        elif not options.workspaces_enabled:
+            for tree in (ideal, actual):
+                filter_nodes.extend(
+                    e.to for e in tree.edges_out.values() if e.type != "workspace" and e.to is not None
+                )
+        plan = diff_trees(actual, ideal, filter_nodes=filter_nodes, omit=options.omit)
+        for omitted in plan.omitted:
+            omitted.inert = True
+        for child, bundler in plan.bundled_moves:
+            assert isinstance(child, Node) and isinstance(bundler, Node)
+            child.parent = bundler
+        return plan
+
+    def _prune_if_asked(self, built: IdealTree, request: ReifyRequest) -> None:
+        if request.prune_extraneous:
+            for node in built.root.inventory.values():
+                if node.extraneous:
+                    node.parent = None
+
+    # ── hooks ──
+
+    def _hooks(self, built: IdealTree, actual: Node) -> ReifyHooks:
+        progress = self.io.progress
+
+        async def load_bundles(bundlers: Sequence[ReifyNode]) -> BundlesLoaded:
+            return await self._load_bundles(built, actual, bundlers)
+
+        return ReifyHooks(
+            extract=self._extract,
+            build=lambda nodes: self._build(built, nodes),
+            log=self.io.log,
+            load_bundles=load_bundles,
+            progress=progress.phase if progress is not None else None,
+        )
+
+    async def _load_bundles(
+        self, built: IdealTree, actual: Node, bundlers: Sequence[ReifyNode]
+    ) -> BundlesLoaded:
+        """npm [_loadBundlesAndUpdateTrees] after the bundlers were unpacked: read each bundle
+        into the ideal tree, prune what the bundles shadow, and plan again."""
+        missing: list[ReifyNode] = []
+        for bundler in bundlers:
+            assert isinstance(bundler, Node)
+            if bundler.root is not built.root or not bundler.path:
+                continue
+            not_transplanted = set(bundler.children.keys())
+
+            def transplant(node: Node, names: set[str] = not_transplanted) -> bool:
+                if node.package.get("_id"):
+                    names.discard(node.name)
+                    return True
+                return False
+
+            await load_actual(
+                bundler.path,
+                root=bundler,
+                transplant_filter=transplant,
+                install_links=_flag(self.flat, "installLinks"),
+                legacy_peer_deps=_flag(self.flat, "legacyPeerDeps"),
+            )
+            for name in not_transplanted:
+                child = bundler.children.get(name)
+                if child is not None:
+                    missing.append(child)
+        trash = prune_bundled_metadeps(bundlers)
+        plan = self._plan(actual, built, built.options)
+        return BundlesLoaded(plan, tuple(missing), tuple(trash))
+
+    async def _extract(self, node: ReifyNode) -> None:
+        assert isinstance(node, Node)
+        res: str | None = None
+        if node.resolved:
+            fetch_from = registry_resolved(
+                node.resolved,
+                str(self.flat.get("registry")),
+                str(self.flat.get("replaceRegistryHost") or "npmjs"),
+            )
+            if fetch_from:
+                res = f"{node.name}@{fetch_from}"
+        elif node.package_name and node.version:
+            res = f"{node.package_name}@{node.version}"
+        if res is None:
+            self.io.log(
+                "warn",
+                "reify",
+                "invalid or damaged lockfile detected\nplease re-try this operation once it completes\n"
+                "so that the damage can be corrected, or perform\n"
+                "a fresh install with no lockfile if the problem persists.",
+            )
+            self.io.log("verbose", "reify", f"unrecognized node in tree {node.path}")
+            node.parent = None
+            return
+        is_root = any(
+            e.valid and e.from_ is not None and (e.from_.is_project_root or e.from_.is_workspace)
+            for e in node.edges_in
+        )
+        await self.source.extract(
+            res,
+            Path(node.path or ""),
+            where=Path(self.root),
+            integrity=node.integrity,
+            resolved=node.resolved,
+            is_root=is_root,
+        )
+
+    async def _prepare(self, folder: Path, manifest: JsonObject, *, kind: PrepareKind) -> None:
+        if kind == "git":
+            raise SnpmError(
+                f"snpm cannot prepare git dependencies that need a build yet: {folder}", code="ENOTSUP"
+            )
+        await run_prepare(
+            str(folder),
+            manifest,
+            env=self.process_env,
+            resolved=str(folder),
+            ignore_scripts=_flag(self.flat, "ignoreScripts"),
+            foreground_scripts=_flag(self.flat, "foregroundScripts"),
+            script_shell=_opt_str(self.flat.get("scriptShell")),
+            banner=self.io.banner,
+        )
+
+    def allow_scripts_policy(self) -> Policy | None:
+        """npm's resolveAllowScripts, once per session (it may warn)."""
+        if not self._policy_resolved:
+            self._policy = allow_scripts_policy(self.config, self.root, self.io.log)
+            self._policy_resolved = True
+        return self._policy
+
+    async def _build(self, built: IdealTree, nodes: Sequence[ReifyNode]) -> list[ReifyNode]:
+        flat = self.flat
+        failed: list[ReifyNode] = []
+        by_path: dict[str, Node] = {}
+        build_nodes: list[BuildNode] = []
+        for node in nodes:
+            assert isinstance(node, Node)
+            by_path[node.path or ""] = node
+            build_nodes.append(build_node(node, built))
+        force = _flag(flat, "force")
+
+        def link_bins(b: BuildNode) -> None:
+            self.linker.link(
+                b.package, b.path, top=b.is_top or b.global_top, global_=b.global_top, force=force
+            )
+
+        def on_optional_failure(b: BuildNode, err: SnpmError) -> None:
+            found = by_path.get(b.path)
+            if found is not None:
+                failed.append(found)
+
+        builder = Builder(
+            BuildOptions(
+                ignore_scripts=_flag(flat, "ignoreScripts"),
+                bin_links=flat.get("binLinks") is not False,
+                foreground_scripts=_flag(flat, "foregroundScripts"),
+                script_shell=_opt_str(flat.get("scriptShell")),
+                allow_scripts=self.allow_scripts_policy(),
+                dangerously_allow_all_scripts=_flag(flat, "dangerouslyAllowAllScripts"),
+                force=force,
+                old_meta=old_meta(built),
+                handle_optional_failure=True,
+                policy_where=self.root,
+            ),
+            BuildHooks(
+                env=self.process_env,
+                link_bins=link_bins,
+                read_package=read_installed_package,
+                on_optional_failure=on_optional_failure,
+                banner=self.io.banner,
+                log=self.io.log,
+            ),
+        )
+        await builder.rebuild(build_nodes)
+        return failed
+
+    # ── after apply ──
+
+    def _mark_failed_optional(self, reification: Reification) -> None:
+        for node in reification.failed_optional:
+            node.inert = True
+
+    def _save_ideal_tree(self, built: IdealTree, request: ReifyRequest) -> list[FileBackup]:
+        return save_ideal_tree(
+            built,
+            clean_install=request.clean_install,
+            root=self.root,
+            format_package_lock=self.flat.get("formatPackageLock") is not False,
+            log=self.io.log,
+        )
+
+    def _save_hidden_lockfile_quirk(self, built: IdealTree) -> None:
+        """--package-lock-only: npm still saves the ideal tree as node_modules/.package-lock.json
+        when a node_modules folder exists (the write simply fails, and is dropped, without one)."""
+        nm = Path(self.root) / "node_modules"
+        if nm.is_dir():
+            self._clean_inert(built.root)
+            write_hidden_lockfile(built, nm / ".package-lock.json", lock_saved=True)
+
+    def _clean_inert(self, root: Node) -> None:
+        for node in root.inventory.values():
+            if node.inert:
+                node.parent = None
+
+    def _clean_trash(self, root: Node, trash: Sequence[str]) -> None:
+        for path in trash:
+            loc = os.path.relpath(path, root.realpath or self.root).replace(os.sep, "/")
+            node = root.inventory.get(loc)
+            if node is not None and node.root is root:
+                node.parent = None
+
+    async def _dependencies_scripts(self, built: IdealTree, plan: ReifyPlan) -> None:
+        if _flag(self.flat, "ignoreScripts") or plan.is_empty:
+            return
+        target = built.root.target
+        await run_dependencies_scripts(
+            target.path or self.root,
+            target.package,
+            env=self.process_env,
+            foreground_scripts=_flag(self.flat, "foregroundScripts"),
+            script_shell=_opt_str(self.flat.get("scriptShell")),
+            banner=self.io.banner,
+            log=self.io.log,
+        )

@@ -1,0 +1,229 @@
+"""A failed install loses nothing: node_modules and the lockfile stay exactly as they were.
+
+Each test installs a project, records every file of it (content, mode, links), makes the next
+command fail — a tarball whose integrity does not match (EINTEGRITY), a package or tarball that
+does not exist (E404), a range nothing satisfies (ETARGET), a peer conflict (ERESOLVE), SIGINT
+while packages are being unpacked — and checks that snpm exits non-zero with npm's error code and
+that the project is byte for byte what it was. The real npm runs the same command on a twin
+project for the error code. `kill -9` cannot be cleaned up after by the process itself: the next
+snpm run must undo the interrupted one and then give the same result as npm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from test_install_differential import NPM, World, pkg, project_state
+
+from support.fake_registry import FakeRegistry
+from support.scenario_registry import ScenarioRegistry, make_tarball
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(NPM is None, reason="npm is not installed")]
+
+
+class Slow:
+    """Tarballs of `slow` answer only after `seconds` while `enabled` (to catch a reify midway)."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.seconds = 15.0
+
+
+@pytest.fixture(scope="module")
+def universe() -> Iterator[tuple[ScenarioRegistry, Slow]]:
+    fake = FakeRegistry()
+    fake.start_in_thread()
+    r = ScenarioRegistry(fake)
+    r.publish(
+        "a",
+        "1.0.0",
+        dependencies={"b": "^1.0.0"},
+        bin={"a-cli": "cli.js"},
+        files={"cli.js": "#!/usr/bin/env node\n"},
+    )
+    r.publish(
+        "a",
+        "1.1.0",
+        dependencies={"b": "^1.0.0"},
+        bin={"a-cli": "cli.js"},
+        files={"cli.js": "#!/usr/bin/env node\n"},
+    )
+    r.publish("b", "1.0.0")
+    r.publish("b", "1.1.0")
+    r.publish("nested", "1.0.0", dependencies={"b": "2.0.0"})
+    r.publish("nested", "1.1.0", dependencies={"b": "2.0.0"})
+    r.publish("b", "2.0.0", tag=None)
+    r.publish("corrupt", "1.0.0")
+    # the registry serves other bytes than the packument's integrity describes
+    fake.tarballs["/corrupt/-/corrupt-1.0.0.tgz"] = make_tarball(
+        {"name": "corrupt", "version": "1.0.0", "x": 1}
+    )
+    r.publish("ghost", "1.0.0")
+    del fake.tarballs["/ghost/-/ghost-1.0.0.tgz"]
+    r.publish("peerhost", "1.0.0", peerDependencies={"b": "^2.0.0"})
+    r.publish("slow", "1.0.0")
+    slow = Slow()
+    data = r.tarball("slow", "1.0.0")
+
+    async def slow_tarball(request: web.Request, body: bytes) -> web.StreamResponse:
+        if slow.enabled:
+            await asyncio.sleep(slow.seconds)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    fake.on("GET", "/slow/-/slow-1.0.0.tgz", slow_tarball)
+    try:
+        yield r, slow
+    finally:
+        fake.stop_thread()
+
+
+def installed_pair(tmp_path: Path, registry: ScenarioRegistry) -> tuple[World, World]:
+    """npm and snpm twins of one project, each installed by its own program."""
+    package = pkg(dependencies={"a": "1.0.0", "nested": "1.0.0"})
+    worlds = []
+    for tool in ("npm", "snpm"):
+        world = World(tmp_path / tool, tool, registry.url).setup(package, {})
+        done = world.run(["install"])
+        assert done.returncode == 0, done.stderr
+        worlds.append(world)
+    return worlds[0], worlds[1]
+
+
+def error_code(stderr: str) -> str | None:
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[1] == "error" and parts[2] == "code":
+            return parts[3]
+    return None
+
+
+def assert_fails_cleanly(npm_world: World, snpm_world: World, args: list[str], code: str) -> None:
+    before = project_state(snpm_world.project)
+    npm_done = npm_world.run(args)
+    snpm_done = snpm_world.run(args)
+    assert npm_done.returncode != 0 and error_code(npm_done.stderr) == code, npm_done.stderr
+    assert snpm_done.returncode == npm_done.returncode, snpm_done.stderr
+    assert error_code(snpm_done.stderr) == code, snpm_done.stderr
+    after = project_state(snpm_world.project)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not changed, f"snpm left the project changed: {changed}"
+    # and it still works: a plain install is a no-op for both
+    for world in (npm_world, snpm_world):
+        done = world.run(["install"])
+        assert done.returncode == 0, done.stderr
+        assert "up to date" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["install", "corrupt@1.0.0", "a@1.1.0"], "EINTEGRITY"),
+        (["install", "nonexistent-xyz"], "E404"),
+        (["install", "ghost@1.0.0", "nested@1.1.0", "a@1.1.0"], "E404"),
+        (["install", "a@^9"], "ETARGET"),
+        (["install", "peerhost@1.0.0", "b@1.0.0"], "ERESOLVE"),
+    ],
+    ids=["EINTEGRITY", "E404-packument", "E404-tarball", "ETARGET", "ERESOLVE"],
+)
+def test_failed_install_leaves_the_project_as_it_was(
+    args: list[str], code: str, universe: tuple[ScenarioRegistry, Slow], tmp_path: Path
+) -> None:
+    registry, _slow = universe
+    npm_world, snpm_world = installed_pair(tmp_path, registry)
+    assert_fails_cleanly(npm_world, snpm_world, args, code)
+
+
+def _start(world: World, args: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        world.command(args),
+        cwd=world.project,
+        env=world.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_journal(world: World, process: subprocess.Popen[str], timeout: float = 60.0) -> None:
+    """Until the reify has started changing node_modules (its journal exists)."""
+    journal = world.project / "node_modules" / ".snpm-reify.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if journal.exists() and any(p.name.startswith(".a-") for p in journal.parent.iterdir()):
+            time.sleep(0.3)
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"snpm ended early: {process.communicate()}")
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError("the reify never started")
+
+
+def test_sigint_during_unpack_rolls_back(universe: tuple[ScenarioRegistry, Slow], tmp_path: Path) -> None:
+    registry, slow = universe
+    slow.enabled = True
+    _npm_world, snpm_world = installed_pair(tmp_path, registry)
+    before = project_state(snpm_world.project)
+    process = _start(snpm_world, ["install", "slow@1.0.0", "a@1.1.0"])
+    _wait_for_journal(snpm_world, process)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    # npm: `npm error process terminated` (+ `signal SIGINT`), exit 1
+    assert process.returncode == 1, stdout + stderr
+    assert "error process terminated" in stderr, stderr
+    after = project_state(snpm_world.project)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not changed, f"left changed after SIGINT: {changed}\n{stderr}"
+
+
+def test_kill_9_then_rerun_finishes_like_npm(universe: tuple[ScenarioRegistry, Slow], tmp_path: Path) -> None:
+    registry, slow = universe
+    npm_world, snpm_world = installed_pair(tmp_path, registry)
+    lockfile = (snpm_world.project / "package-lock.json").read_bytes()
+    slow.enabled = True
+    process = _start(snpm_world, ["install", "slow@1.0.0", "a@1.1.0", "nested@1.1.0"])
+    _wait_for_journal(snpm_world, process)
+    process.kill()
+    process.communicate(timeout=30)
+    # killed midway: the lockfile was not touched, the journal is left for the next run
+    assert (snpm_world.project / "package-lock.json").read_bytes() == lockfile
+    assert (snpm_world.project / "node_modules" / ".snpm-reify.json").exists()
+    slow.enabled = False
+    args = ["install", "slow@1.0.0", "a@1.1.0", "nested@1.1.0"]
+    npm_done = npm_world.run(args)
+    snpm_done = snpm_world.run(args)
+    assert npm_done.returncode == snpm_done.returncode == 0, snpm_done.stderr
+    expected, actual = project_state(npm_world.project), project_state(snpm_world.project)
+    differences = [k for k in sorted(set(expected) | set(actual)) if expected.get(k) != actual.get(k)]
+    assert not differences, differences
+    leftovers = [p.name for p in (snpm_world.project / "node_modules").iterdir() if p.name.startswith(".")]
+    assert sorted(leftovers) == [".bin", ".package-lock.json"]
+    assert json.loads((snpm_world.project / "package.json").read_text())["dependencies"]["slow"] == "^1.0.0"
+
+
+def test_ci_refuses_a_lockfile_out_of_sync(universe: tuple[ScenarioRegistry, Slow], tmp_path: Path) -> None:
+    registry, _slow = universe
+    npm_world, snpm_world = installed_pair(tmp_path, registry)
+    for world in (npm_world, snpm_world):
+        manifest = json.loads((world.project / "package.json").read_text())
+        manifest["dependencies"].update({"a": "1.1.0", "b": "1.1.0"})
+        (world.project / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    before = project_state(snpm_world.project)
+    npm_done = npm_world.run(["ci"])
+    snpm_done = snpm_world.run(["ci"])
+    assert npm_done.returncode == snpm_done.returncode == 1
+    npm_lines = [line[len("npm ") :] for line in npm_done.stderr.splitlines() if "complete log" not in line]
+    snpm_lines = [
+        line[len("snpm ") :] for line in snpm_done.stderr.splitlines() if "complete log" not in line
+    ]
+    assert snpm_lines == npm_lines
+    assert "error Invalid: lock file's a@1.0.0 does not satisfy a@1.1.0" in snpm_lines
+    assert project_state(snpm_world.project) == before
