@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import subprocess
 import time
@@ -105,6 +106,17 @@ def error_code(stderr: str) -> str | None:
     return None
 
 
+def error_lines(stderr: str, world: World) -> list[str]:
+    """The `npm error` lines, with what names the run (heading, log and report paths) normalised."""
+    lines = []
+    for line in stderr.splitlines():
+        line = re.sub(r"^snpm error", "npm error", line)
+        if not line.startswith("npm error") or "A complete log of this run" in line:
+            continue
+        lines.append(re.sub(r"\S*-eresolve-report\.txt", "<report>", line.replace(str(world.root), "<world>")))
+    return lines
+
+
 def assert_fails_cleanly(npm_world: World, snpm_world: World, args: list[str], code: str) -> None:
     before = project_state(snpm_world.project)
     npm_done = npm_world.run(args)
@@ -112,6 +124,7 @@ def assert_fails_cleanly(npm_world: World, snpm_world: World, args: list[str], c
     assert npm_done.returncode != 0 and error_code(npm_done.stderr) == code, npm_done.stderr
     assert snpm_done.returncode == npm_done.returncode, snpm_done.stderr
     assert error_code(snpm_done.stderr) == code, snpm_done.stderr
+    assert error_lines(snpm_done.stderr, snpm_world) == error_lines(npm_done.stderr, npm_world)
     after = project_state(snpm_world.project)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     assert not changed, f"snpm left the project changed: {changed}"

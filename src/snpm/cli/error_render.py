@@ -42,6 +42,8 @@ class RenderedError:
     detail: list[Line] = field(default_factory=list)
     json: dict[str, JsonValue] | None = None
     suppress: bool = False
+    # (file name suffix, content): written beside the debug log, e.g. eresolve-report.txt
+    files: list[tuple[str, str]] = field(default_factory=list)
 
     def json_error(self) -> dict[str, JsonValue]:
         """The `{"error": …}` object npm merges into --json output (output-error.js jsonError)."""
@@ -62,14 +64,23 @@ def _as_object(err: SnpmError) -> str:
 
 
 def _message_lines(
-    err: SnpmError, command: str
+    err: SnpmError, command: str, files: list[tuple[str, str]]
 ) -> tuple[list[Line], list[Line], dict[str, JsonValue] | None]:
+    """npm's errorMessage switch; extra files to write beside the log go into `files`."""
     summary: list[Line] = []
     detail: list[Line] = []
     json_extra: dict[str, JsonValue] | None = None
     code = err.code
     msg = err.message
-    if code == "ENOLOCK":
+    if code == "ERESOLVE":
+        from snpm.tree.explain import eresolve_report
+
+        explanation, report = eresolve_report(dict(err.extra))
+        summary.append(("ERESOLVE", msg))
+        detail.append(("", ""))
+        detail.append(("", explanation))
+        files.append(("eresolve-report.txt", report))
+    elif code == "ENOLOCK":
         summary.append((command, "This command requires an existing lockfile."))
         detail.append((command, "Try creating one first with: npm i --package-lock-only"))
         detail.append((command, f"Original error: {msg}"))
@@ -229,6 +240,12 @@ def _message_lines(
         summary.append(("", msg))
         if err.detail:
             detail.append(("", err.detail))
+        cause = err.extra.get("cause")
+        if cause:
+            detail.append(("cause", str(cause)))
+        signal = err.extra.get("signal")
+        if signal:
+            detail.append(("signal", str(signal)))
     return summary, detail, json_extra
 
 
@@ -297,6 +314,7 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
         match = re.match(r"^(?:Error: )?(E[A-Z]+)", err.message)
         code = match.group(1) if match else None
         err.code = code
+    files: list[tuple[str, str]] = []
     if isinstance(err, UsageError):
         # npm's usageError: message `\n<prefix>\n\n<usage>` rendered under an empty title
         text = f"\n{err.message}\n\n{err.usage}" if err.message else f"\n{err.usage}"
@@ -304,7 +322,7 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
         detail: list[Line] = []
         extra = None
     else:
-        summary, detail, extra = _message_lines(err, command)
+        summary, detail, extra = _message_lines(err, command, files)
     verbose: list[Line] = []
     if isinstance(getattr(err, "status", None), int):
         verbose.append(("statusCode", str(getattr(err, "status"))))  # noqa: B009 - not every error has it
@@ -331,6 +349,7 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
         summary=summary,
         detail=detail,
         json=extra,
+        files=files,
     )
 
 

@@ -184,7 +184,23 @@ def _open_log_file(out: Output, config: Config) -> None:
     out.log.verbose("logfile", out.logfile.files[0] if out.logfile.files else "no logfile created")
 
 
+def _write_error_files(out: Output, rendered: RenderedError) -> None:
+    """npm's #getError: extra reports go beside the debug log, and the detail points at them."""
+    prefix = out.logfile.path_prefix
+    for name, content in rendered.files:
+        path = f"{prefix}{name}"
+        text = "'Log files:\n" + "\n".join(out.logfile.files) + f"\n\n{content.strip()}\n"
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as err:
+            out.log.warn("", f"Could not write error message to {name} due to {err}")
+            continue
+        rendered.detail.append(("", f"\n\nFor a full report see:\n{path}"))
+
+
 def _show_error(out: Output, rendered: RenderedError) -> None:
+    _write_error_files(out, rendered)
     for line in rendered.standard:
         out.standard(line)
     for title, *parts in rendered.verbose:

@@ -90,6 +90,7 @@ class LogFile:
         # what the run asked for, for the exit message when no file could be written
         self.max_files = 10
         self.folder = ""
+        self.path_prefix = ""
 
     def log(self, level: str, title: str, message: str) -> None:
         if self._buffer is not None:
@@ -110,6 +111,7 @@ class LogFile:
         """Start writing at `<path_prefix>debug-0.log`, flush what was buffered, prune old logs."""
         buffered, self._buffer = self._buffer or [], None
         self.max_files, self.folder = logs_max, str(Path(path_prefix).parent)
+        self.path_prefix = path_prefix
         if logs_max <= 0:
             return
         path = f"{path_prefix}debug-0.log"

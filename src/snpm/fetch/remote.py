@@ -123,7 +123,9 @@ class RemoteFetcher:
         self._manifest: ResolvedManifest | None = None
 
     async def download(self, expected: str | None) -> tuple[bytes, str | None]:
-        return await fetch_url(self.ctx.client, self.resolved, integrity=expected, pkgid=self.pkgid)
+        return await fetch_url(
+            self.ctx.client, self.resolved, integrity=expected, pkgid=self.pkgid, label=self.label
+        )
 
     async def tarball(self) -> Tarball:
         if self._tarball is None:

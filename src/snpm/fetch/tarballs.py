@@ -121,17 +121,21 @@ async def fetch_url(
     *,
     integrity: str | None,
     pkgid: str,
+    label: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> tuple[bytes, str | None]:
     """GET a tarball through the registry client (and so through the HTTP cache), checking
-    `integrity` while it downloads (ssri's EINTEGRITY on a mismatch)."""
+    `integrity` while it downloads (ssri's EINTEGRITY on a mismatch).
+
+    `pkgid` is pacote's id (sent as `pacote-pkg-id`); `label` is what errors name the package by:
+    npm-registry-fetch uses the fetched spec's `toString()` there, not pacote's id."""
     request_headers = {
         "pacote-req-type": "tarball",
         "pacote-pkg-id": pkgid,
         **({"pacote-integrity": integrity} if integrity else {}),
         **(headers or {}),
     }
-    options: RequestOptions = {"headers": request_headers, "pkgid": pkgid}
+    options: RequestOptions = {"headers": request_headers, "pkgid": label or pkgid}
     if integrity:
         options["integrity"] = integrity
     response = await client.get_bytes(url, **options)
