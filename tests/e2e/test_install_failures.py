@@ -113,7 +113,9 @@ def error_lines(stderr: str, world: World) -> list[str]:
         line = re.sub(r"^snpm error", "npm error", line)
         if not line.startswith("npm error") or "A complete log of this run" in line:
             continue
-        lines.append(re.sub(r"\S*-eresolve-report\.txt", "<report>", line.replace(str(world.root), "<world>")))
+        lines.append(
+            re.sub(r"\S*-eresolve-report\.txt", "<report>", line.replace(str(world.root), "<world>"))
+        )
     return lines
 
 

@@ -306,7 +306,12 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
     if getattr(err, "silent", False):
         # the command reported its failures itself (e.g. `run -ws`): only the exit status is left
         return RenderedError(exit_code=exit_code_of(err), suppress=True)
-    if command in SHELLOUT_COMMANDS and isinstance(err.code, int) and not isinstance(err.code, bool) and err.code:
+    if (
+        command in SHELLOUT_COMMANDS
+        and isinstance(err.code, int)
+        and not isinstance(err.code, bool)
+        and err.code
+    ):
         # a script's exit status; --json still gets {"error": {"code": N, "summary": "", "detail": ""}}
         return RenderedError(exit_code=err.code, code=err.code, suppress=True)
     code = err.code
