@@ -2,7 +2,8 @@
 
     POST /-/v1/login              → {loginUrl, doneUrl}   (404 when web login is switched off,
                                                             which makes npm ask in the terminal)
-    GET|POST /-/v1/login/{id}     the browser page: a form, then "logged in"
+    GET|POST /-/v1/login/{id}     the browser page: a form, then "logged in" — a page of the
+                                  website (`web.web_login_page`)
     GET /-/v1/done/{id}           npm's poll: 202 + Retry-After until done, then 200 {token}
 
 npm falls back to the terminal prompts on any 4xx from the POST or the poll, so an expired session
@@ -15,18 +16,12 @@ from aiohttp import web
 
 from snpm.registry_server.api.responses import json_response
 from snpm.registry_server.api.router import Access, RequestContext, Router
-from snpm.registry_server.services.errors import RegistryError, not_found
+from snpm.registry_server.services.errors import not_found
 from snpm.registry_server.services.web_login import WebLoginService
-from snpm.registry_server.web.login_page import PAGE_HEADERS, render_done, render_form, render_gone
 
 __all__ = ["WebLoginRoutes"]
 
-_MAX_FORM = 16 * 1024
 RETRY_AFTER_SECONDS = 1
-
-
-def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", headers=PAGE_HEADERS)
 
 
 class WebLoginRoutes:
@@ -36,8 +31,6 @@ class WebLoginRoutes:
 
     def register(self, router: Router) -> None:
         router.post("/-/v1/login", self.start, access=Access.NONE)
-        router.get("/-/v1/login/{id}", self.page, access=Access.NONE)
-        router.post("/-/v1/login/{id}", self.submit, access=Access.NONE)
         router.get("/-/v1/done/{id}", self.done, access=Access.NONE)
 
     def _check_enabled(self) -> None:
@@ -61,42 +54,6 @@ class WebLoginRoutes:
             },
             headers={"Cache-Control": "no-store"},
         )
-
-    async def page(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
-        self._check_enabled()
-        try:
-            session = await self._logins.session(ctx.params["id"])
-        except RegistryError as err:
-            return _html(render_gone(err.message), err.status)
-        return _html(render_form(create=session.create))
-
-    async def submit(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
-        self._check_enabled()
-        if (request.content_length or 0) > _MAX_FORM:
-            raise RegistryError(413, "The form is too large.")
-        form = await request.post()
-        username = str(form.get("username", "")).strip()
-        password = str(form.get("password", ""))
-        email = str(form.get("email", "")).strip() or None
-        otp = str(form.get("otp", "")).strip() or None
-        try:
-            session = await self._logins.session(ctx.params["id"])
-        except RegistryError as err:
-            return _html(render_gone(err.message), err.status)
-        try:
-            user = await self._logins.complete(
-                ctx.params["id"], username, password, email=email, otp=otp, client_ip=ctx.client_ip
-            )
-        except RegistryError as err:
-            message = err.message
-            if err.challenge == "OTP" and otp is None:
-                message = "This account uses two-factor authentication: enter a one-time password too."
-            status = 400 if err.status < 400 else err.status
-            return _html(
-                render_form(create=session.create, username=username, email=email or "", error=message),
-                status,
-            )
-        return _html(render_done(user.name))
 
     async def done(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
         self._check_enabled()
