@@ -42,6 +42,8 @@ CACACHE_DIRNAME = "_cacache"
 # cacache's package.json "cache-version".content
 CONTENT_VERSION = "2"
 
+_CONTENT_DIRNAME = f"content-v{CONTENT_VERSION}"
+
 _DEFAULT_ALGORITHMS: tuple[str, ...] = ("sha512",)
 _NO_LINK_ERRNOS = frozenset({errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EXDEV, errno.EOPNOTSUPP})
 
@@ -52,7 +54,7 @@ def cacache_dir(cache_dir: Path) -> Path:
 
 
 def content_dir(cache_dir: Path) -> Path:
-    return cache_dir / CACACHE_DIRNAME / f"content-v{CONTENT_VERSION}"
+    return cache_dir / CACACHE_DIRNAME / _CONTENT_DIRNAME
 
 
 def tmp_dir(cache_dir: Path) -> Path:
@@ -61,7 +63,8 @@ def tmp_dir(cache_dir: Path) -> Path:
 
 def new_tmp_path(cache_dir: Path) -> Path:
     """A fresh name under `_cacache/tmp` (cacache's tmpName: a random UUID)."""
-    return tmp_dir(cache_dir) / str(uuid.uuid4())
+    # One Path from one joined string: much cheaper than a chain of `/` (this is on every write).
+    return Path(os.path.join(cache_dir, CACACHE_DIRNAME, "tmp", str(uuid.uuid4())))
 
 
 def hash_to_segments(hex_digest: str) -> tuple[str, str, str]:
@@ -86,7 +89,8 @@ def content_path(cache_dir: Path, integrity: str | Hash) -> Path:
     """
     h = _single_hash(integrity)
     first, second, rest = hash_to_segments(h.hex())
-    return content_dir(cache_dir) / h.algorithm / first / second / rest
+    # One Path from one joined string: much cheaper than a chain of `/` (on every read and write).
+    return Path(os.path.join(cache_dir, CACACHE_DIRNAME, _CONTENT_DIRNAME, h.algorithm, first, second, rest))
 
 
 def _candidates(cache_dir: Path, integrity: str) -> list[tuple[Hash, Path]]:
@@ -152,14 +156,19 @@ def write(
     *,
     algorithms: Sequence[str] = _DEFAULT_ALGORITHMS,
     integrity: str | None = None,
+    verified: Integrity | str | None = None,
 ) -> str:
     """Store `data` under each of `algorithms`; return its SRI string (cacache's content write).
 
     With `integrity`, the data is checked first (against that value's strongest algorithm) and
-    nothing is written on a mismatch (IntegrityError EINTEGRITY).
+    nothing is written on a mismatch (IntegrityError EINTEGRITY). `verified` is an SRI the caller
+    already computed over exactly these bytes (e.g. while they streamed in): the algorithms it
+    covers are not hashed again, and the result is the same string `compute` would give.
     """
-    sri = compute(data, algorithms or _DEFAULT_ALGORITHMS)
-    if integrity and not _confirms(data, sri, integrity):
+    algos = tuple(algorithms or _DEFAULT_ALGORITHMS)
+    known = Integrity.parse(verified) if verified else None
+    sri = (_reuse(known, algos) if known else None) or compute(data, algos)
+    if integrity and not _confirms(data, integrity, sri, known):
         raise IntegrityError(
             f"Integrity check failed:\n  Wanted: {integrity}\n   Found: {sri}",
             expected=str(integrity),
@@ -180,15 +189,28 @@ def write(
     return str(sri)
 
 
-def _confirms(data: bytes, computed: Integrity, integrity: str) -> bool:
+def _reuse(known: Integrity, algorithms: tuple[str, ...]) -> Integrity | None:
+    """`compute(data, algorithms)` rebuilt from a verified SRI of `data`, or None if it lacks one."""
+    hashes: list[Hash] = []
+    for algorithm in algorithms:
+        found = known.get(algorithm, ())
+        if not found:
+            return None
+        # compute() gives bare hashes: any ?options of the verified value are not carried over.
+        hashes.append(Hash(algorithm, found[0].digest))
+    return Integrity.from_hashes(hashes)
+
+
+def _confirms(data: bytes, integrity: str, *computed: Integrity | None) -> bool:
     """ssri.checkData(data, integrity), reusing a digest already computed for the write."""
     expected = Integrity.parse(integrity)
     algorithm = expected.pick_algorithm()
     if algorithm is None:
         return False
-    if algorithm in computed:
-        mine = computed[algorithm][0].digest
-        return any(h.digest == mine for h in expected[algorithm])
+    for known in computed:
+        if known and algorithm in known:
+            mine = known[algorithm][0].digest
+            return any(h.digest == mine for h in expected[algorithm])
     return check(data, expected) is not None
 
 

@@ -57,6 +57,7 @@ __all__ = [
 
 STORE_DIRNAME = "_snpm"
 STORE_VERSION = "1"
+_STORE_VERSION_DIRNAME = f"store-v{STORE_VERSION}"
 
 # (path relative to the package root, mode, bytes); bytes None is a directory entry.
 StoreEntry = tuple[str, int, bytes | None]
@@ -95,25 +96,34 @@ _index_decoder = msgspec.json.Decoder(_IndexDoc)
 
 
 def store_dir(cache_dir: Path) -> Path:
-    return cache_dir / STORE_DIRNAME / f"store-v{STORE_VERSION}"
+    return Path(_store_root(cache_dir))
 
 
-def _file_path(root: Path, digest: str, mode: int) -> Path:
-    suffix = "" if mode == _DEFAULT_MODE else f"-{mode:o}"
-    return root / "files" / digest[:2] / (digest[2:] + suffix)
+def _store_root(cache_dir: Path) -> str:
+    return os.path.join(cache_dir, STORE_DIRNAME, _STORE_VERSION_DIRNAME)
+
+
+def _file_name(digest: str, mode: int) -> str:
+    """A stored file's path under `files/`: `<sha256[0:2]>/<sha256[2:]>[-<mode>]`."""
+    if mode == _DEFAULT_MODE:
+        return f"{digest[:2]}/{digest[2:]}"
+    return f"{digest[:2]}/{digest[2:]}-{mode:o}"
 
 
 def package_index_path(cache_dir: Path, integrity: str) -> Path:
     """Where the index of the tarball with `integrity` lives (its strongest hash names it)."""
     strongest = Integrity.parse(integrity).strongest()
     hex_digest = strongest.hex()
-    return (
-        store_dir(cache_dir)
-        / "packages"
-        / strongest.algorithm
-        / hex_digest[:2]
-        / hex_digest[2:4]
-        / f"{hex_digest[4:]}.json"
+    # One Path from one joined string: a chain of `/` costs more than the file system calls here.
+    return Path(
+        os.path.join(
+            _store_root(cache_dir),
+            "packages",
+            strongest.algorithm,
+            hex_digest[:2],
+            hex_digest[2:4],
+            f"{hex_digest[4:]}.json",
+        )
     )
 
 
@@ -152,32 +162,38 @@ def _safe_relpath(path: str) -> str:
     return cleaned
 
 
-def _new_tmp(root: Path) -> Path:
-    return root / "tmp" / str(uuid.uuid4())
-
-
-def _write_file(path: Path, data: bytes, mode: int) -> None:
+def _create_file(path: str) -> int:
     try:
-        fd = os.open(path, _CREATE_FLAGS, 0o600)
+        return os.open(path, _CREATE_FLAGS, 0o600)
     except FileNotFoundError:
-        os.makedirs(path.parent, exist_ok=True)
-        fd = os.open(path, _CREATE_FLAGS, 0o600)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        # The open() mode is filtered by the umask; the stored inode must carry the exact mode.
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.open(path, _CREATE_FLAGS, 0o600)
 
 
-def _rename_into_place(tmp: Path, dest: Path) -> None:
+def _store_file(tmp: str, dest: str, data: bytes, mode: int) -> None:
+    """Write `data` to the fresh name `tmp`, then rename it to `dest` (folders made on demand).
+
+    The open() mode is filtered by the umask, so the exact `mode` is set on the inode afterwards.
+    The tmp name is removed only when something failed: after the rename it no longer exists.
+    """
+    fd = _create_file(tmp)
     try:
-        os.rename(tmp, dest)
-    except FileNotFoundError:
-        os.makedirs(dest.parent, exist_ok=True)
-        os.rename(tmp, dest)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+        try:
+            os.rename(tmp, dest)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            os.rename(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def add_package(cache_dir: Path, integrity: str, entries: Iterable[StoreEntry]) -> PackageFiles:
@@ -186,12 +202,17 @@ def add_package(cache_dir: Path, integrity: str, entries: Iterable[StoreEntry]) 
     `entries` are (relative path, mode, bytes) with paths already relative to the package root;
     bytes None marks a directory. A later entry for the same path replaces an earlier one (tar).
     """
-    root = store_dir(cache_dir)
-    index_path = package_index_path(cache_dir, integrity)
+    # Plain strings and os calls: this runs once per file of every new package, where pathlib's
+    # object building cost more than the system calls.
+    root = _store_root(cache_dir)
+    files_root = root + "/files/"
+    # Fresh tmp names: one random UUID per call, numbered per file.
+    tmp_prefix = f"{root}/tmp/{uuid.uuid4()}-"
+    index_path = os.fspath(package_index_path(cache_dir, integrity))
     files: dict[str, StoredFile] = {}
     directories: dict[str, None] = {}
     try:
-        for relpath, mode, data in entries:
+        for number, (relpath, mode, data) in enumerate(entries):
             rel = _safe_relpath(relpath)
             if data is None:
                 if rel != ".":
@@ -202,28 +223,16 @@ def add_package(cache_dir: Path, integrity: str, entries: Iterable[StoreEntry]) 
             # Owner read/write always (as pacote ensures), so the file can be linked and copied.
             perm = (mode & 0o777) | 0o600
             digest = hashlib.sha256(data).hexdigest()
-            target = _file_path(root, digest, perm)
+            target = files_root + _file_name(digest, perm)
             if not os.path.exists(target):
-                tmp = _new_tmp(root)
-                try:
-                    _write_file(tmp, data, perm)
-                    _rename_into_place(tmp, target)
-                finally:
-                    with contextlib.suppress(OSError):
-                        os.unlink(tmp)
+                _store_file(f"{tmp_prefix}{number}", target, data, perm)
             files[rel] = StoredFile(digest, perm, len(data))
         doc = _IndexDoc(
             integrity=integrity,
             files={rel: (f.hash, f.mode, f.size) for rel, f in files.items()},
             directories=list(directories),
         )
-        tmp = _new_tmp(root)
-        try:
-            _write_file(tmp, msgspec.json.encode(doc), 0o644)
-            _rename_into_place(tmp, index_path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _store_file(f"{tmp_prefix}index", index_path, msgspec.json.encode(doc), 0o644)
     except OSError as err:
         raise from_os_error(err) from None
     return PackageFiles(integrity=integrity, files=files, directories=tuple(directories))
@@ -257,7 +266,7 @@ class _Importer:
     def __init__(self, method: ImportMethod) -> None:
         self.method: ImportMethod = method
 
-    def place(self, src: Path, dest: Path, mode: int) -> None:
+    def place(self, src: str, dest: str, mode: int) -> None:
         try:
             self._place_once(src, dest, mode)
         except FileExistsError:
@@ -265,7 +274,7 @@ class _Importer:
             os.unlink(dest)
             self._place_once(src, dest, mode)
 
-    def _place_once(self, src: Path, dest: Path, mode: int) -> None:
+    def _place_once(self, src: str, dest: str, mode: int) -> None:
         if self.method in ("auto", "hardlink"):
             try:
                 os.link(src, dest)
@@ -284,7 +293,7 @@ class _Importer:
             return
         _copy(src, dest, mode)
 
-    def _clone_or_copy(self, src: Path, dest: Path, mode: int) -> None:
+    def _clone_or_copy(self, src: str, dest: str, mode: int) -> None:
         if _clone(src, dest, mode):
             return
         if self.method == "clone":
@@ -292,7 +301,7 @@ class _Importer:
         _copy(src, dest, mode)
 
 
-def _clone(src: Path, dest: Path, mode: int) -> bool:
+def _clone(src: str, dest: str, mode: int) -> bool:
     """Reflink `src` to a new `dest` (FICLONE); False when the filesystem cannot."""
     with open(src, "rb") as fin:
         fd = os.open(dest, _CREATE_FLAGS, 0o600)
@@ -307,12 +316,26 @@ def _clone(src: Path, dest: Path, mode: int) -> bool:
         return True
 
 
-def _copy(src: Path, dest: Path, mode: int) -> None:
+def _copy(src: str, dest: str, mode: int) -> None:
     with open(src, "rb") as fin:
         fd = os.open(dest, _CREATE_FLAGS, 0o600)
         with open(fd, "wb", closefd=True) as fout:
             shutil.copyfileobj(fin, fout)
             os.fchmod(fout.fileno(), mode)
+
+
+def _make_dir(base: str, rel: str, made: set[str]) -> None:
+    """`os.makedirs(base/rel, exist_ok=True)`, skipping every folder `made` says exists already."""
+    parent = rel.rpartition("/")[0]
+    if parent not in made:
+        _make_dir(base, parent, made)
+    path = f"{base}/{rel}"
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+    made.add(rel)
 
 
 def materialize(
@@ -333,29 +356,31 @@ def materialize(
         raise FileSystemError(
             f"ENOENT: no stored package for {integrity}", code="ENOENT", path=str(cache_dir)
         )
-    root = store_dir(cache_dir)
+    # Plain strings and os calls, one mkdir per new folder: this runs for every file of every
+    # package installed.
+    files_root = _store_root(cache_dir) + "/files/"
+    base = os.fspath(dest)
     importer = _Importer(method)
-    made: set[str] = set()
+    made = {""}  # folders under `dest` known to exist ("" is `dest` itself)
     try:
-        os.makedirs(dest, exist_ok=True)
+        os.makedirs(base, exist_ok=True)
         for rel in pkg.directories:
-            os.makedirs(dest / rel, exist_ok=True)
+            if rel not in made:
+                _make_dir(base, rel, made)
         for rel, stored in pkg.files.items():
-            target = dest / rel
-            parent = posixpath.dirname(rel)
-            if parent and parent not in made:
-                os.makedirs(target.parent, exist_ok=True)
-                made.add(parent)
-            src = _file_path(root, stored.hash, stored.mode)
+            parent = rel.rpartition("/")[0]
+            if parent not in made:
+                _make_dir(base, parent, made)
+            src = files_root + _file_name(stored.hash, stored.mode)
             try:
-                importer.place(src, target, stored.mode)
+                importer.place(src, f"{base}/{rel}", stored.mode)
             except FileNotFoundError:
                 if os.path.exists(src):
                     raise
                 raise FileSystemError(
                     f"ENOENT: stored file for {rel} of {integrity} is missing",
                     code="ENOENT",
-                    path=str(src),
+                    path=src,
                 ) from None
     except OSError as err:
         raise from_os_error(err) from None

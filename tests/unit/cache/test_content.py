@@ -217,3 +217,35 @@ def test_write_into_readonly_cache_raises_snpm_error(tmp_path: Path) -> None:
         assert info.value.code == "EACCES"
     finally:
         (tmp_path / "_cacache").chmod(0o700)
+
+
+def test_write_reuses_a_verified_integrity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the registry client hashed while the body streamed in is not hashed again.
+    both = str(compute(b"hello", ("sha512", "sha1")))
+
+    def no_hashing(*args: object, **kwargs: object) -> object:
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(content, "compute", no_hashing)
+    monkeypatch.setattr(content, "check", no_hashing)
+    assert content.write(tmp_path, b"hello", integrity=HELLO_SHA512, verified=both) == HELLO_SHA512
+    # the expected algorithm may be one the write does not store
+    assert content.write(tmp_path, b"hello", integrity=HELLO_SHA1, verified=both) == HELLO_SHA512
+    with pytest.raises(IntegrityError) as info:
+        content.write(tmp_path, b"hello", integrity=str(compute(b"other")), verified=both)
+    assert info.value.code == "EINTEGRITY"
+    monkeypatch.undo()
+    assert content.read(tmp_path, HELLO_SHA512) == b"hello"
+
+
+def test_write_with_a_verified_integrity_returns_what_hashing_would(tmp_path: Path) -> None:
+    algorithms = ("sha512", "sha1")
+    for verified in (
+        str(compute(b"hello", algorithms)),
+        HELLO_SHA512,  # lacks sha1: hashed after all
+        HELLO_SHA512 + "?opt",  # options are not carried over
+        "",
+    ):
+        out = content.write(tmp_path / "v", b"hello", algorithms=algorithms, verified=verified or None)
+        assert out == content.write(tmp_path / "plain", b"hello", algorithms=algorithms)
+        assert _files(tmp_path / "v") == _files(tmp_path / "plain")

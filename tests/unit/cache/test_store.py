@@ -224,3 +224,44 @@ def test_add_tarball_matches_npm_extraction(tmp_path: Path) -> None:
     extract(data, tmp_path / "extracted", bins=["cli.js"], umask=0o022)
     assert _tree(tmp_path / "linked") == _tree(tmp_path / "extracted")
     assert _tree(tmp_path / "linked")["cli.js"][1] == 0o755
+
+
+def test_materialize_nested_folders_once(tmp_path: Path) -> None:
+    entries: list[StoreEntry] = [
+        ("a/b/c/d.js", 0o644, b"d"),
+        ("a/b/e.js", 0o644, b"e"),
+        ("a/x/y", 0o755, None),
+        ("f.js", 0o644, b"f"),
+        ("a/b/c/g.js", 0o644, b"g"),
+    ]
+    added = store.add_package(tmp_path, PKG_A, entries)
+    dest = tmp_path / "node_modules" / "deep"
+    store.materialize(tmp_path, PKG_A, dest, files=added)
+    assert sorted(_tree(dest)) == ["a/b/c/d.js", "a/b/c/g.js", "a/b/e.js", "f.js"]
+    assert (dest / "a" / "x" / "y").is_dir()
+    # again over the existing folders and files
+    store.materialize(tmp_path, PKG_A, dest, files=added)
+    assert _tree(dest)["a/b/c/g.js"] == (b"g", 0o644)
+
+
+def test_materialize_refuses_a_file_where_a_folder_goes(tmp_path: Path) -> None:
+    added = store.add_package(tmp_path, PKG_A, [("lib/a.js", 0o644, b"a")])
+    dest = tmp_path / "pkg"
+    dest.mkdir()
+    (dest / "lib").write_text("a file")
+    with pytest.raises(FileSystemError) as info:
+        store.materialize(tmp_path, PKG_A, dest, files=added)
+    assert info.value.code == "EEXIST"
+
+
+def test_store_writes_leave_no_tmp_files_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_rename(src: object, dst: object) -> None:
+        raise OSError(errno.EACCES, "Permission denied", str(dst))
+
+    monkeypatch.setattr(os, "rename", failing_rename)
+    with pytest.raises(FileSystemError) as info:
+        store.add_package(tmp_path, PKG_A, ENTRIES_A)
+    assert info.value.code == "EACCES"
+    monkeypatch.undo()
+    assert list((tmp_path / "_snpm" / "store-v1" / "tmp").iterdir()) == []
+    assert not store.has_package(tmp_path, PKG_A)

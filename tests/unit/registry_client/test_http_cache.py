@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from snpm.cache import index
-from snpm.cache.http_cache import CacheResult, HttpCache, cache_key
+from snpm.cache.http_cache import CacheMode, CacheResult, HttpCache, cache_key
 from snpm.cache.http_policy import CachePolicy, media_types
 from snpm.errors import NetworkError, SnpmError
 
@@ -245,3 +245,104 @@ def test_revalidation_headers() -> None:
     assert p.revalidated(500)  # the Last-Modified heuristic keeps this one fresh
     assert not policy({"cache-control": "max-age=0"}).revalidated(500)
     assert policy({"cache-control": "max-age=60, stale-if-error=600"}).revalidated(503)
+
+
+@dataclass
+class StreamedResponse(FakeResponse):
+    """A response whose body the client hashed while reading it (like WireResponse)."""
+
+    computed_integrity: str | None = None
+
+
+def test_disk_work_runs_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from snpm.cache import content
+
+    threads: dict[str, set[int]] = {"write": set(), "read": set(), "bucket": set()}
+
+    def spy(name: str, real: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            threads[name].add(threading.get_ident())
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(content, "write", spy("write", content.write))
+    monkeypatch.setattr(content, "read", spy("read", content.read))
+    monkeypatch.setattr(index, "read_bucket", spy("bucket", index.read_bucket))
+    cache = HttpCache(tmp_path)
+    run(cache, FakeRemote([FakeResponse(200, b"doc", {"cache-control": "max-age=300"})]))
+    assert run(cache, FakeRemote([])).cache_status == "hit"
+    cache.close()
+    assert all(threads.values())
+    assert not any(threading.get_ident() in seen for seen in threads.values())
+
+
+def test_streamed_integrity_is_not_hashed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from snpm.cache import content
+    from snpm.integrity import compute
+
+    data = b"tarball bytes"
+    good = str(compute(data))
+
+    def no_hashing(*args: object, **kwargs: object) -> object:
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(content, "compute", no_hashing)
+    monkeypatch.setattr(content, "check", no_hashing)
+    response = StreamedResponse(200, data, {"cache-control": "max-age=300"}, computed_integrity=good)
+    result = run(HttpCache(tmp_path), FakeRemote([response]), {}, integrity=good)
+    assert result.cache_status == "miss" and result.integrity == good
+    monkeypatch.undo()
+    assert run(HttpCache(tmp_path), FakeRemote([]), {}, integrity=good).body == data
+
+
+def test_a_bad_body_still_fails_with_a_streamed_integrity(tmp_path: Path) -> None:
+    from snpm.integrity import compute
+
+    wanted = str(compute(b"expected"))
+    response = StreamedResponse(200, b"other", {}, computed_integrity=str(compute(b"other")))
+    with pytest.raises(SnpmError) as info:
+        run(HttpCache(tmp_path), FakeRemote([response]), {}, integrity=wanted)
+    assert info.value.code == "EINTEGRITY"
+    assert index.find(tmp_path, cache_key(URL)) is None
+
+
+def test_many_fetches_at_once(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path, workers=3)
+    urls = [f"http://reg.test/pkg{i}" for i in range(40)]
+
+    async def fetch_all(mode: CacheMode) -> list[CacheResult]:
+        async def one(url: str) -> CacheResult:
+            body = url.encode()
+            answer = FakeResponse(200, body, {"cache-control": "max-age=300"}, url=url)
+            remote = FakeRemote([answer] if mode == "default" else [])
+            return await cache.fetch(url, headers=FULL, remote=remote, mode=mode)
+
+        return await asyncio.gather(*(one(url) for url in urls))
+
+    first = asyncio.run(fetch_all("default"))
+    assert [r.cache_status for r in first] == ["miss"] * len(urls)
+    # the same instance serves another event loop, after close() too
+    cache.close()
+    again = asyncio.run(fetch_all("only-if-cached"))
+    assert [r.body for r in again] == [url.encode() for url in urls]
+    assert {r.cache_status for r in again} == {"hit"}
+    cache.close()
+
+
+def test_concurrent_stores_of_one_url_keep_whole_lines(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+
+    async def main() -> None:
+        async def one(n: int) -> CacheResult:
+            answer = FakeResponse(200, f"v{n}".encode(), {"etag": f'"{n}"'})
+            return await cache.fetch(URL, headers=FULL, remote=FakeRemote([answer]), mode="reload")
+
+        await asyncio.gather(*(one(n) for n in range(12)))
+
+    asyncio.run(main())
+    lines = index.read_bucket(index.bucket_path(tmp_path, cache_key(URL)))
+    assert len(lines) == 12
+    assert {line.size for line in lines} == {2, 3}
