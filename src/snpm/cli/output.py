@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from snpm.ecmascript.json import stringify
 from snpm.json_types import JsonValue
 from snpm.redact import redact_log
 
@@ -211,8 +212,12 @@ class Output:
         """A raw line on stderr (npm's output.error), e.g. lifecycle banners under --json."""
         self.stderr.write(format_lines("", text))
 
-    def json(self, value: JsonValue) -> None:
-        """Buffer a JSON result; all are merged and printed once at the end, as npm does."""
+    def json(self, value: JsonValue, *, redact: bool = True) -> None:
+        """Buffer a JSON result; all are merged and printed once at the end, as npm does.
+
+        Like npm's display (`redactValue`), secrets in it are redacted unless `redact=False`."""
+        if redact:
+            value = json.loads(redact_log(json.dumps(value, ensure_ascii=False)))
         self._json.append(value)
 
     def flush(self, json_error: dict[str, JsonValue] | None = None) -> None:
@@ -222,7 +227,8 @@ class Output:
         result = _merge_json(self._json)
         if json_error is not None and isinstance(result, dict):
             result["error"] = json_error
-        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        # JSON.stringify(result, null, 2): JavaScript's number and escaping rules, not Python's
+        self.stdout.write(stringify(result, 2) + "\n")
         self._json = []
 
     # ── logs ──

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import ClassVar
 
 from snpm.cli.chalk import Chalk, js_text
@@ -11,7 +10,6 @@ from snpm.cli.prompts import TerminalInteraction, show_unredacted
 from snpm.ecmascript.values import truthy
 from snpm.json_types import JsonObject
 from snpm.ops import tokens
-from snpm.redact import redact_log
 
 
 def _field(token: JsonObject, key: str) -> str:
@@ -98,8 +96,8 @@ class Token(Command):
     def _show_created(self, result: JsonObject) -> None:
         out, config = self.ctx.out, self.ctx.config
         if config.get("json"):
-            # npm redacts buffered JSON (display.js redactValue): the new token shows as `npm_***`
-            out.json(json.loads(redact_log(json.dumps(result, ensure_ascii=False))))
+            # the Output redacts buffered JSON as npm's display does: the new token shows as `npm_***`
+            out.json(result)
         elif config.get("parseable"):
             for key, value in result.items():
                 out.standard(f"{key}\t{js_text(value)}")
