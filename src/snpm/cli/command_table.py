@@ -162,13 +162,6 @@ IMPLEMENTED: dict[str, str] = {
     "deprecate": "deprecate",
     "undeprecate": "undeprecate",
     # tree inspection
-    "ls": "ls",
-    "ll": "ll",
-    "outdated": "outdated",
-    "explain": "explain",
-    "fund": "fund",
-    "query": "query",
-    "find-dupes": "find_dupes",
 }
 
 
