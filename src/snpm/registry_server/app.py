@@ -53,6 +53,7 @@ from snpm.registry_server.services.web_login import WebLoginService
 from snpm.registry_server.settings import ServerSettings
 from snpm.registry_server.storage.base import Storage
 from snpm.registry_server.storage.sqlite import SqliteStorage
+from snpm.registry_server.web import register as register_website
 
 __all__ = ["REGISTRY_KEY", "Registry", "build_app", "build_registry", "build_router", "open_storage", "serve"]
 
@@ -138,6 +139,7 @@ def build_router(registry: Registry) -> Router:
     PingRoutes().register(router)
     UserRoutes(registry.accounts).register(router)
     WebLoginRoutes(registry.web_logins, enabled=registry.settings.web_login).register(router)
+    register_website(router, registry)  # `/`, `/-/web/…` and npm's login page
     TokenRoutes(registry.accounts).register(router)
     ProfileRoutes(registry.profiles).register(router)
     OrgRoutes(registry.orgs, registry.access).register(router)
