@@ -162,6 +162,13 @@ IMPLEMENTED: dict[str, str] = {
     "deprecate": "deprecate",
     "undeprecate": "undeprecate",
     # tree inspection
+    "ls": "ls",
+    "ll": "ll",
+    "outdated": "outdated",
+    "explain": "explain",
+    "fund": "fund",
+    "query": "query",
+    "find-dupes": "find_dupes",
 }
 
 
