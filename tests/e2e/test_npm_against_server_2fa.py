@@ -1,7 +1,7 @@
 """The real npm 11 against snpm-registry: web login, `npm profile`, two-factor authentication (TOTP),
 and tokens under 2FA.
 
-One registry subprocess with web login on. npm prompts only on a terminal, so the interactive steps
+One registry subprocess with web login on, per storage backend (SQLite, then PostgreSQL). npm prompts only on a terminal, so the interactive steps
 (`profile set password`, `profile enable-2fa`/`disable-2fa`, a legacy login asking for an OTP) run
 in a pty; the TOTP codes are computed from the secret npm prints. Every step also checks the
 registry's database.
@@ -22,9 +22,12 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from support.postgres import postgres_cluster  # noqa: F401  (a pytest fixture)
 from support.registry import (
+    BACKENDS,
     NpmAccount,
     RunningRegistry,
+    backend_settings,
     registry_admin,
     registry_db,
     start_registry,
@@ -42,9 +45,14 @@ NEW_PASSWORD = "battery-staple-horse"
 _LOGIN_URL = re.compile(r"http://127\.0\.0\.1:\d+/-/v1/login/\S+")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
-    running = start_registry(tmp_path_factory.mktemp("registry") / "data", settings={"web-login": True})
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRegistry]:
+    running = start_registry(
+        tmp_path_factory.mktemp("registry") / "data",
+        settings={"web-login": True, **backend_settings(request, request.param)},
+    )
     try:
         yield running
     finally:
@@ -109,7 +117,7 @@ def test_web_login(server: RunningRegistry, tmp_path: Path) -> None:
     assert f"Logged in on {server.url}." in out
     token = dave.token()
     assert dave.npm("whoami").stdout.strip() == "dave"
-    assert registry_db(server, "SELECT user, name FROM tokens WHERE token_hash = ?", _sha512(token)) == [
+    assert registry_db(server, 'SELECT "user", name FROM tokens WHERE token_hash = ?', _sha512(token)) == [
         ("dave", "web login")
     ]
     assert registry_db(server, "SELECT count(*) FROM web_logins") == [(0,)]  # collected: gone
@@ -184,7 +192,7 @@ def test_two_factor_from_enrolment_to_disabling(server: RunningRegistry, tmp_pat
     assert len(recovery) == 5, output
     secret["recovery"] = recovery[0]
     assert _user_row(server, "erin")[:2] == ("auth-and-writes", 0)
-    assert registry_db(server, "SELECT count(*) FROM recovery_codes WHERE user = 'erin'") == [(5,)]
+    assert registry_db(server, "SELECT count(*) FROM recovery_codes WHERE \"user\" = 'erin'") == [(5,)]
     assert "two-factor auth: auth-and-writes" in erin.npm("profile", "get").stdout
 
     totp = pyotp.TOTP(secret["totp"])
@@ -200,7 +208,7 @@ def test_two_factor_from_enrolment_to_disabling(server: RunningRegistry, tmp_pat
     # a recovery code works once
     write_package(folder, {"name": "erin-pkg", "version": "1.1.0"})
     assert "+ erin-pkg@1.1.0" in erin.npm("publish", f"--otp={secret['recovery']}", cwd=folder).stdout
-    assert registry_db(server, "SELECT count(*) FROM recovery_codes WHERE user = 'erin'") == [(4,)]
+    assert registry_db(server, "SELECT count(*) FROM recovery_codes WHERE \"user\" = 'erin'") == [(4,)]
     write_package(folder, {"name": "erin-pkg", "version": "1.2.0"})
     again = erin.npm("publish", f"--otp={secret['recovery']}", cwd=folder, check=False)
     assert again.returncode != 0 and "EOTP" in again.stderr
@@ -214,11 +222,11 @@ def test_two_factor_from_enrolment_to_disabling(server: RunningRegistry, tmp_pat
     # creating a token needs a code too
     refused = erin.npm("token", "create", "--password", PASSWORD, check=False)
     assert refused.returncode != 0 and "EOTP" in refused.stderr
-    before = registry_db(server, "SELECT count(*) FROM tokens WHERE user = 'erin'")[0][0]
+    before = registry_db(server, "SELECT count(*) FROM tokens WHERE \"user\" = 'erin'")[0][0]
     created = erin.npm("token", "create", "--password", PASSWORD, f"--otp={pyotp.TOTP(secret['totp']).now()}")
     token = re.search(r"Created token (npm_\S+)", created.stdout)
     assert token, created.stdout
-    assert registry_db(server, "SELECT count(*) FROM tokens WHERE user = 'erin'") == [(before + 1,)]
+    assert registry_db(server, "SELECT count(*) FROM tokens WHERE \"user\" = 'erin'") == [(before + 1,)]
     assert server.request("GET", "/-/whoami", token=token.group(1)) == (200, {"username": "erin"})
 
     # the couch login answers 401 OTP; npm's otplease prompts on the terminal and retries
@@ -245,6 +253,6 @@ def test_two_factor_from_enrolment_to_disabling(server: RunningRegistry, tmp_pat
     assert code == 0, output
     assert "Two factor authentication disabled." in output
     assert _user_row(server, "erin")[:2] == (None, 0)
-    assert registry_db(server, "SELECT count(*) FROM recovery_codes WHERE user = 'erin'") == [(0,)]
+    assert registry_db(server, "SELECT count(*) FROM recovery_codes WHERE \"user\" = 'erin'") == [(0,)]
     folder = write_package(tmp_path / "free", {"name": "erin-free", "version": "1.0.0"})
     assert "+ erin-free@1.0.0" in erin.npm("publish", cwd=folder).stdout

@@ -1,10 +1,11 @@
 """The real npm 11 CLI against a real snpm-registry process on 127.0.0.1.
 
-One server per module (a subprocess on a free port, its own data folder). Each npm user gets an
-isolated HOME, userconfig, globalconfig, cache and prefix; `npm adduser`/`npm login` run in a
-pseudo-terminal (npm only prompts on a TTY) and the prompts are answered. Every step checks the
-registry's own state (its HTTP API or its SQLite database), not only npm's exit code. The last test
-restarts the server on the same data folder and checks nothing was lost.
+One server per module and storage backend (a subprocess on a free port, its own data folder; the
+module runs once on SQLite and once on PostgreSQL). Each npm user gets an isolated HOME, userconfig,
+globalconfig, cache and prefix; `npm adduser`/`npm login` run in a pseudo-terminal (npm only prompts
+on a TTY) and the prompts are answered. Every step checks the registry's own state (its HTTP API or
+its database), not only npm's exit code. The last test restarts the server on the same data folder
+and checks nothing was lost.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import re
 import select
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +27,8 @@ from typing import Any
 
 import pytest
 
-from support.registry import RunningRegistry, start_registry
+from support.postgres import postgres_cluster  # noqa: F401  (a pytest fixture)
+from support.registry import BACKENDS, RunningRegistry, backend_settings, registry_db, start_registry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -159,8 +160,7 @@ class NpmUser:
 
 
 def _db(server: RunningRegistry, sql: str, *args: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as conn:
-        return conn.execute(sql, args).fetchall()
+    return registry_db(server, sql, *args)
 
 
 def _sha512(token: str) -> str:
@@ -207,9 +207,13 @@ def _admin(server: RunningRegistry, *args: str, stdin: str = "") -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
-    running = start_registry(tmp_path_factory.mktemp("registry") / "data")
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRegistry]:
+    running = start_registry(
+        tmp_path_factory.mktemp("registry") / "data", settings=backend_settings(request, request.param)
+    )
     try:
         yield running
     finally:
@@ -217,8 +221,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry
 
 
 @pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("work")
+def work(server: RunningRegistry, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("work")  # one per server (backend)
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +252,7 @@ def test_adduser_login_and_whoami(server: RunningRegistry, alice: NpmUser, bob: 
         token = user.token()
         assert token.startswith("npm_")
         # only the hash is stored, under the right user
-        assert _db(server, "SELECT user FROM tokens WHERE token_hash = ?", _sha512(token)) == [(user.name,)]
+        assert _db(server, 'SELECT "user" FROM tokens WHERE token_hash = ?', _sha512(token)) == [(user.name,)]
         assert user.npm("whoami").stdout.strip() == user.name
         assert server.request("GET", "/-/whoami", token=token) == (200, {"username": user.name})
     # a wrong password is refused by the server (401), and npm says so
@@ -448,7 +452,7 @@ def test_restart_keeps_everything(server: RunningRegistry, alice: NpmUser, bob: 
     names = [row[0] for row in _db(server, "SELECT name FROM packages ORDER BY name")]
     before = {name: _package(server, name) for name in names}
     accounts = _db(server, "SELECT name, email, password_hash FROM users ORDER BY name")
-    tokens = _db(server, "SELECT key, token_hash, user FROM tokens ORDER BY key")
+    tokens = _db(server, 'SELECT key, token_hash, "user" FROM tokens ORDER BY key')
     port = server.port
 
     server.restart()
@@ -456,7 +460,7 @@ def test_restart_keeps_everything(server: RunningRegistry, alice: NpmUser, bob: 
     assert server.port == port
     assert {name: _package(server, name) for name in names} == before
     assert _db(server, "SELECT name, email, password_hash FROM users ORDER BY name") == accounts
-    assert _db(server, "SELECT key, token_hash, user FROM tokens ORDER BY key") == tokens
+    assert _db(server, 'SELECT key, token_hash, "user" FROM tokens ORDER BY key') == tokens
     assert alice.npm("whoami").stdout.strip() == "alice"
     owners = bob.npm("owner", "ls", "registry-restart").stdout.split("\n")
     assert owners == ["alice <alice@example.test>", "bob <bob@example.test>", ""]

@@ -1,8 +1,8 @@
 """The real npm 11 against snpm-registry: `npm org`, `npm team`, `npm access`, and restricted packages.
 
-One registry subprocess for the module; alice, bob and carol are its users, and each test makes its
+One registry subprocess for the module and storage backend (SQLite, then PostgreSQL); alice, bob and carol are its users, and each test makes its
 own org with the admin command (npm has no command that creates one), so the tests stay independent
-(also under pytest-xdist). Every step checks the registry's own state (its SQLite database or its
+(also under pytest-xdist). Every step checks the registry's own state (its database or its
 HTTP API), not only npm's output.
 """
 
@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from support.postgres import postgres_cluster  # noqa: F401  (a pytest fixture)
 from support.registry import (
+    BACKENDS,
     NpmAccount,
     RunningRegistry,
+    backend_settings,
     registry_admin,
     registry_db,
     start_registry,
@@ -33,9 +36,13 @@ if NPM is None or shutil.which("node") is None:
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
-    running = start_registry(tmp_path_factory.mktemp("registry") / "data")
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRegistry]:
+    running = start_registry(
+        tmp_path_factory.mktemp("registry") / "data", settings=backend_settings(request, request.param)
+    )
     try:
         yield running
     finally:
@@ -71,12 +78,12 @@ def _org(server: RunningRegistry, org: str, *members: str) -> None:
 
 
 def _members(server: RunningRegistry, org: str = "acme") -> dict[str, str]:
-    return dict(registry_db(server, "SELECT user, role FROM org_members WHERE org = ?", org))
+    return dict(registry_db(server, 'SELECT "user", role FROM org_members WHERE org = ?', org))
 
 
 def _team(server: RunningRegistry, team: str, org: str = "acme") -> list[str]:
     rows = registry_db(
-        server, "SELECT user FROM team_members WHERE org = ? AND team = ? ORDER BY user", org, team
+        server, 'SELECT "user" FROM team_members WHERE org = ? AND team = ? ORDER BY "user"', org, team
     )
     return [r[0] for r in rows]
 

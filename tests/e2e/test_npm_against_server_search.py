@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from support.postgres import postgres_cluster  # noqa: F401  (a pytest fixture)
 from support.registry import (
+    BACKENDS,
     NpmAccount,
     RunningRegistry,
+    backend_settings,
     registry_admin,
     registry_db,
     start_registry,
@@ -38,9 +41,13 @@ CATALOGUE = (
 )
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
-    running = start_registry(tmp_path_factory.mktemp("registry") / "data")
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningRegistry]:
+    running = start_registry(
+        tmp_path_factory.mktemp("registry") / "data", settings=backend_settings(request, request.param)
+    )
     try:
         yield running
     finally:
@@ -100,14 +107,14 @@ def test_search(server: RunningRegistry, alice: NpmAccount) -> None:
 
 def test_stars(server: RunningRegistry, alice: NpmAccount) -> None:
     assert "left-pad" in alice.npm("star", "left-pad").stdout
-    assert registry_db(server, "SELECT name, user FROM package_stars") == [("left-pad", "alice")]
+    assert registry_db(server, 'SELECT name, "user" FROM package_stars') == [("left-pad", "alice")]
     assert server.request("GET", "/left-pad")[1]["users"] == {"alice": True}
     alice.npm("star", "string-utils")
     assert alice.npm("stars").stdout.split() == ["left-pad", "string-utils"]
     assert alice.npm("stars", "alice").stdout.split() == ["left-pad", "string-utils"]
     assert "string-utils" in alice.npm("unstar", "string-utils").stdout
     assert alice.npm("stars").stdout.split() == ["left-pad"]
-    assert registry_db(server, "SELECT name FROM package_stars WHERE user = 'alice'") == [("left-pad",)]
+    assert registry_db(server, "SELECT name FROM package_stars WHERE \"user\" = 'alice'") == [("left-pad",)]
 
 
 def test_audit(server: RunningRegistry, alice: NpmAccount, tmp_path: Path) -> None:

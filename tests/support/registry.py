@@ -62,6 +62,12 @@ class RunningRegistry:
     def database(self) -> Path:
         return self.data / "registry.db"
 
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL URL the registry keeps its records in (None: SQLite in `data`)."""
+        value = json.loads(self.config.read_text()).get("database")
+        return str(value) if isinstance(value, str) and value.startswith("postgres") else None
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -162,9 +168,10 @@ def start_registry(
     base = data.parent
     # Web login is off unless a test asks for it (`settings={"web-login": True}`): npm's default
     # `npm login` then falls back to the terminal prompts the tests answer in a pty.
+    # No uplink unless a test names one (a local registry): tests never reach the public registry.
     config = write_config(
         base / f"{data.name}.config.json",
-        {"password-hashing": FAST_HASHING, "web-login": False, **(settings or {})},
+        {"password-hashing": FAST_HASHING, "web-login": False, "uplink": None, **(settings or {})},
     )
     return _spawn(
         data, config, port, base / f"{data.name}.stdout", base / f"{data.name}.access.log", extra_args
@@ -212,13 +219,35 @@ def run_with(registry: Registry, body: Any) -> Any:
 # ── in-process ──
 
 
+class PostgresDatabases:
+    """One PostgreSQL database per data folder (a registry reopened on the same folder finds its
+    database again). Installed as `POSTGRES_DATABASES` to run the in-process registries on PostgreSQL."""
+
+    def __init__(self, create: Callable[[], str]) -> None:
+        self._create = create
+        self._by_folder: dict[Path, str] = {}
+
+    def for_data(self, data: Path) -> str:
+        if data not in self._by_folder:
+            self._by_folder[data] = self._create()
+        return self._by_folder[data]
+
+
+# None: SQLite; set (with monkeypatch) by the backend-parametrized fixtures of the registry tests
+POSTGRES_DATABASES: PostgresDatabases | None = None
+
+
 def registry_settings(data: Path, **overrides: Any) -> ServerSettings:
-    """ServerSettings for a test registry: cheap password hashing, no access log, generous limits."""
+    """ServerSettings for a test registry: cheap password hashing, no access log, generous limits;
+    on PostgreSQL when `POSTGRES_DATABASES` is set (and no `database` is given)."""
+    if POSTGRES_DATABASES is not None and "database" not in overrides:
+        overrides = {**overrides, "database": POSTGRES_DATABASES.for_data(data)}
     base = ServerSettings(
         data=data,
         password_hashing=PasswordHashing(time_cost=1, memory_cost_kib=8192, parallelism=1),
         access_log=None,
         login_limits=LoginLimits(),
+        uplink=None,  # tests never reach the public registry; uplink tests name a local one
     )
     return replace(base, **overrides).validate()
 
@@ -495,11 +524,32 @@ def registry_admin(server: RunningRegistry, *args: str, stdin: str = "") -> str:
 
 
 def registry_db(server: RunningRegistry, sql: str, *args: object) -> list[tuple[Any, ...]]:
-    """A read-only query on the server's SQLite database (checking its state beside npm)."""
+    """A read-only query on the server's database, SQLite or PostgreSQL (checking its state beside
+    npm). Write SQL both understand: `?` placeholders, `"user"` quoted (a reserved word in PostgreSQL)."""
+    url = server.database_url
+    if url is not None:
+        from support.postgres import query_sync
+
+        return query_sync(url, sql, *args)
     import sqlite3
 
     with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as conn:
         return conn.execute(sql, args).fetchall()
+
+
+# ── storage backends for the registry's end-to-end tests ──
+
+BACKENDS = ("sqlite", "postgres")
+
+
+def backend_settings(request: Any, backend: str) -> dict[str, object]:
+    """Settings that put a registry on `backend`: nothing for SQLite, a fresh database of the
+    session's PostgreSQL cluster for PostgreSQL (the `postgres_cluster` fixture, which skips when
+    PostgreSQL is missing; the requesting module must import it)."""
+    if backend == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        return {"database": cluster.create_database()}
+    return {}
 
 
 def write_package(folder: Path, manifest: Mapping[str, Any], files: Mapping[str, str] | None = None) -> Path:

@@ -1,14 +1,19 @@
 """`snpm-registry` / `python -m snpm.registry_server`: serve the registry, and administer it.
 
     snpm-registry serve [options]             run the registry (127.0.0.1:4873 by default)
+        --uplink URL | --no-uplink                packages not held here come from (and are cached
+                                                  from) npm's registry unless told otherwise
+        --local-scope @corp                       a scope that never comes from the uplink
+        --workers N                               N processes on one port and one data store
+        --database postgresql://…                 records in PostgreSQL, tarballs in --data
     snpm-registry user add|list|remove|reset-password
     snpm-registry token list|revoke
     snpm-registry org create|list|remove|set   orgs (npm has no command that creates one)
     snpm-registry advisory add|list|remove|import   security advisories for `npm audit`
     snpm-registry config                      print the effective settings as JSON
 
-The admin commands work on the data folder directly (SQLite allows them beside a running server).
-This is the server's own command line, so it writes to stdout/stderr itself.
+The admin commands work on the data folder (or the PostgreSQL database) directly, beside a running
+server. This is the server's own command line, so it writes to stdout/stderr itself.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from snpm import __version__
 from snpm.errors import SnpmError
-from snpm.registry_server.settings import DEFAULT_PORT, ServerSettings, load_settings
+from snpm.registry_server.settings import DEFAULT_PORT, ServerSettings, load_settings, normalize_scope
 
 if TYPE_CHECKING:  # the app (aiohttp, argon2) is imported only by the commands that need it
     from snpm.registry_server.app import Registry
@@ -53,7 +58,8 @@ def _settings_options() -> argparse.ArgumentParser:
     group.add_argument("--data", type=Path, help="the data folder (database and tarballs)")
     group.add_argument(
         "--database",
-        help="sqlite:///<path> (default: <data>/registry.db); postgresql:// is validated but not available yet",
+        help="sqlite:///<path> (default: <data>/registry.db) or postgresql://<user>@<host>[:<port>]/<db> "
+        "(metadata in PostgreSQL, tarballs still in --data)",
     )
     return common
 
@@ -64,9 +70,9 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="snpm-registry",
         description="A self-hosted npm registry that the npm CLI uses unchanged.",
         epilog=(
-            "Data lives in one folder: an SQLite database and the tarballs. `--uplink URL`, `--workers N` "
-            "and `--database postgresql://...` are parsed and validated already, but refused until the "
-            "uplink proxy, multi-process serving and the PostgreSQL backend are available."
+            "Data lives in one folder: an SQLite database (or a PostgreSQL database with --database) and "
+            "the tarballs. Packages the registry does not hold come from the uplink (npm's registry "
+            "unless --uplink or --no-uplink says otherwise) and are cached in the data folder."
         ),
     )
     parser.add_argument("-v", "--version", action="version", version=__version__)
@@ -75,9 +81,24 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="run the registry")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
-    serve.add_argument("--uplink", help="an upstream registry URL (validated; proxying is not available yet)")
-    serve.add_argument("--no-uplink", action="store_true", help="serve only local packages (the default)")
-    serve.add_argument("--workers", type=int, help="worker processes (validated; only 1 is available yet)")
+    serve.add_argument(
+        "--uplink", help="the registry packages not held here are fetched from and cached (default: npm's)"
+    )
+    serve.add_argument("--no-uplink", action="store_true", help="serve only local packages")
+    serve.add_argument(
+        "--uplink-max-age",
+        type=float,
+        metavar="SECONDS",
+        help="how long a cached uplink packument is used before the uplink is asked again (default 120)",
+    )
+    serve.add_argument(
+        "--local-scope",
+        action="append",
+        dest="local_scopes",
+        metavar="@SCOPE",
+        help="a scope whose packages never come from the uplink (repeatable)",
+    )
+    serve.add_argument("--workers", type=int, help="worker processes serving the same data (default 1)")
     serve.add_argument("--max-body-size", type=_size, help="largest request body (e.g. 64mb)")
     serve.add_argument("--max-unpacked-size", type=_size, help="largest unpacked tarball (e.g. 512mb)")
     signup = serve.add_mutually_exclusive_group()
@@ -174,6 +195,8 @@ def _load(args: argparse.Namespace) -> ServerSettings:
             host=args.host,
             port=args.port,
             uplink=args.uplink,
+            uplink_max_age=args.uplink_max_age,
+            local_scopes=tuple(normalize_scope(s) for s in args.local_scopes) if args.local_scopes else None,
             workers=args.workers,
             max_body_size=args.max_body_size,
             max_unpacked_size=args.max_unpacked_size,
@@ -210,6 +233,7 @@ def _access_logger(settings: ServerSettings) -> logging.Logger | None:
 
 def _serve(settings: ServerSettings) -> int:
     from snpm.registry_server.app import serve
+    from snpm.registry_server.workers import WorkerError, check_storage, serve_workers
 
     errors = logging.getLogger("snpm.registry_server")
     if not errors.handlers:
@@ -217,10 +241,23 @@ def _serve(settings: ServerSettings) -> int:
     errors.setLevel(logging.INFO)
 
     def ready(url: str) -> None:
-        sys.stdout.write(f"snpm-registry {__version__} listening on {url} (data: {settings.data})\n")
+        workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+        sys.stdout.write(f"snpm-registry {__version__} listening on {url} (data: {settings.data}{workers})\n")
         sys.stdout.flush()
 
     try:
+        check_storage(settings)
+    except Exception as err:  # any driver's error: say which store, not a traceback
+        where = settings.to_json()["database"]
+        sys.stderr.write(f"snpm-registry: cannot open the storage {where}: {err}\n")
+        return 1
+    try:
+        if settings.workers > 1:
+            try:
+                return serve_workers(settings, access_logger=_access_logger(settings), ready=ready)
+            except WorkerError as err:
+                sys.stderr.write(f"snpm-registry: {err}\n")
+                return 1
         asyncio.run(serve(settings, access_logger=_access_logger(settings), ready=ready))
     except OSError as err:
         sys.stderr.write(f"snpm-registry: cannot start on {settings.host}:{settings.port}: {err}\n")

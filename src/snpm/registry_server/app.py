@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from snpm.registry_server.services.packuments import PackumentRenderer
 from snpm.registry_server.services.profiles import ProfileService
 from snpm.registry_server.services.search_index import SearchService
 from snpm.registry_server.services.tokens import TokenService
+from snpm.registry_server.services.uplink_cache import UplinkCache
 from snpm.registry_server.services.uploads import UploadLimits
 from snpm.registry_server.services.web_login import WebLoginService
 from snpm.registry_server.settings import ServerSettings
@@ -55,7 +57,16 @@ from snpm.registry_server.storage.base import Storage
 from snpm.registry_server.storage.sqlite import SqliteStorage
 from snpm.registry_server.web import register as register_website
 
-__all__ = ["REGISTRY_KEY", "Registry", "build_app", "build_registry", "build_router", "open_storage", "serve"]
+__all__ = [
+    "REGISTRY_KEY",
+    "Registry",
+    "build_app",
+    "build_registry",
+    "build_router",
+    "open_storage",
+    "open_uplink",
+    "serve",
+]
 
 
 def utc_now() -> datetime:
@@ -78,14 +89,40 @@ class Registry:
     web_logins: WebLoginService
     advisories: AdvisoryService
     search: SearchService
+    # packages not held here, from the uplink (None: local only)
+    uplink: UplinkCache | None = None
 
 
 REGISTRY_KEY = web.AppKey("snpm.registry", Registry)
 
 
 def open_storage(settings: ServerSettings) -> Storage:
-    """The storage backend the settings name (SQLite + files in the data folder today)."""
-    return SqliteStorage(settings.database_path, settings.tarball_root)
+    """The storage backend the settings name: SQLite (default) or PostgreSQL, tarballs in the data folder."""
+    if settings.uses_postgres:
+        from snpm.registry_server.storage.postgres import PostgresStorage  # asyncpg only when used
+
+        assert settings.database is not None
+        return PostgresStorage(
+            settings.database, settings.tarball_root, cache_root=settings.uplink_tarball_root
+        )
+    return SqliteStorage(
+        settings.database_path, settings.tarball_root, cache_root=settings.uplink_tarball_root
+    )
+
+
+def open_uplink(settings: ServerSettings, storage: Storage) -> UplinkCache | None:
+    """The caching uplink the settings ask for (its HTTP session opens on first use)."""
+    if settings.uplink is None:
+        return None
+    from snpm.registry_server.uplink_client import HttpUplink
+
+    return UplinkCache(
+        storage,
+        HttpUplink(settings.uplink, timeout=settings.uplink_timeout),
+        max_age=settings.uplink_max_age,
+        local_scopes=settings.local_scopes,
+        max_tarball_size=settings.max_unpacked_size,
+    )
 
 
 def build_registry(
@@ -129,6 +166,7 @@ def build_registry(
         WebLoginService(storage, accounts, now),
         advisories,
         SearchService(storage, access, advisories, now),
+        open_uplink(settings, storage),
     )
 
 
@@ -148,10 +186,10 @@ def build_router(registry: Registry) -> Router:
     StarRoutes(registry.access).register(router)
     SearchRoutes(registry.search).register(router)
     AuditRoutes(registry.advisories, registry.settings.max_body_size).register(router)
-    DistTagRoutes(registry.packages, two_factor).register(router)
-    TarballRoutes(registry.packages).register(router)
+    DistTagRoutes(registry.packages, two_factor, registry.uplink).register(router)
+    TarballRoutes(registry.packages, registry.uplink).register(router)
     PublishingRoutes(registry.packages, two_factor).register(router)
-    PackumentRoutes(registry.packages, registry.renderer).register(router)
+    PackumentRoutes(registry.packages, registry.renderer, registry.uplink).register(router)
     return router
 
 
@@ -165,6 +203,8 @@ def build_app(registry: Registry) -> web.Application:
         await registry.storage.open()
 
     async def close_store(_: web.Application) -> None:
+        if registry.uplink is not None:
+            await registry.uplink.close()
         await registry.storage.close()
 
     app.on_startup.append(open_store)
@@ -178,8 +218,10 @@ async def serve(
     access_logger: logging.Logger | None,
     ready: Callable[[str], None],
     stop: asyncio.Event | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Run the registry until SIGINT/SIGTERM (or `stop` is set); `ready` gets the listening URL."""
+    """Run the registry until SIGINT/SIGTERM (or `stop` is set); `ready` gets the listening URL.
+    With `sock` it serves on that listening socket (a worker process; see `workers`)."""
     registry = build_registry(settings)
     app = build_app(registry)
     runner = web.AppRunner(
@@ -195,7 +237,11 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = (
+            web.SockSite(runner, sock)
+            if sock is not None
+            else web.TCPSite(runner, settings.host, settings.port)
+        )
         await site.start()
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in str(host) else str(host)

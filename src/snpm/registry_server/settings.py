@@ -1,14 +1,18 @@
 """The registry server's settings: defaults, the config file (TOML or JSON) and command-line overrides.
 
 Precedence: built-in defaults < config file < command-line flags. Keys may be written with `-` or
-`_` (`max-body-size` = `max_body_size`). `uplink`, `workers > 1` and non-SQLite `database` URLs are
-validated already and refused with a clear message: the uplink proxy, multi-process serving and the
-PostgreSQL backend arrive in later slices, and the parser is ready for them.
+`_` (`max-body-size` = `max_body_size`).
+
+The uplink defaults to npm's public registry, as Verdaccio's default configuration does: packages
+this registry does not hold are fetched from there and cached (`uplink = false` in a config file or
+`--no-uplink` keeps the registry local-only; `local-scopes` never leave it). This module is the one
+place the registry server names that address.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -20,14 +24,19 @@ from snpm.json_types import JsonObject
 
 __all__ = [
     "DEFAULT_PORT",
+    "DEFAULT_UPLINK",
     "LoginLimits",
     "ServerSettings",
     "SettingsError",
     "default_data_dir",
     "load_settings",
+    "normalize_scope",
 ]
 
 DEFAULT_PORT = 4873
+# npm's own default registry (npm's `registry` setting); the uplink unless configured otherwise
+DEFAULT_UPLINK = "https://registry.npmjs.org/"
+MAX_WORKERS = 64
 MiB = 1024 * 1024
 
 
@@ -63,9 +72,18 @@ class ServerSettings:
     port: int = DEFAULT_PORT
     data: Path = field(default_factory=lambda: default_data_dir())
     config_file: Path | None = None
-    # sqlite:///abs/path.db, or None for <data>/registry.db (postgresql:// comes later)
+    # sqlite:///abs/path.db (None: <data>/registry.db) or postgresql://user@host:port/db (tarballs
+    # stay in <data>, a folder every worker and host shares)
     database: str | None = None
-    uplink: str | None = None
+    # the registry packages not held here come from (None: local only)
+    uplink: str | None = DEFAULT_UPLINK
+    # seconds a cached uplink packument is served before the uplink is asked again (with its ETag)
+    uplink_max_age: float = 120.0
+    # seconds one uplink request may take (connecting included)
+    uplink_timeout: float = 30.0
+    # scopes (`@corp`) whose packages are never looked up on the uplink
+    local_scopes: tuple[str, ...] = ()
+    # worker processes sharing the listening port (SO_REUSEPORT on Linux)
     workers: int = 1
     max_body_size: int = 64 * MiB
     max_unpacked_size: int = 512 * MiB
@@ -94,6 +112,16 @@ class ServerSettings:
     def tarball_root(self) -> Path:
         return self.data / "tarballs"
 
+    @property
+    def uplink_tarball_root(self) -> Path:
+        """Tarballs cached from the uplink (apart from published ones: a later local publish of the
+        same name must never overwrite or delete them)."""
+        return self.data / "uplink"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database is not None and urlsplit(self.database).scheme in _POSTGRES_SCHEMES
+
     def to_json(self) -> JsonObject:
         raw = asdict(self)
         out: JsonObject = {}
@@ -102,9 +130,13 @@ class ServerSettings:
                 out[key] = str(value)
             elif isinstance(value, dict):
                 out[key] = {k: v for k, v in value.items() if isinstance(v, int | float | str | bool)}
+            elif isinstance(value, tuple):
+                out[key] = [str(v) for v in value]
             else:
                 out[key] = value
-        out["database"] = self.database or f"sqlite:///{self.database_path}"
+        out["database"] = (
+            _without_password(self.database) if self.database else f"sqlite:///{self.database_path}"
+        )
         return out
 
     def validate(self) -> ServerSettings:
@@ -112,21 +144,29 @@ class ServerSettings:
             raise SettingsError(f"port must be between 0 and 65535, not {self.port}")
         if self.max_body_size <= 0 or self.max_unpacked_size <= 0:
             raise SettingsError("max-body-size and max-unpacked-size must be positive")
-        if self.workers < 1:
-            raise SettingsError("workers must be at least 1")
-        if self.workers > 1:
-            raise SettingsError("workers > 1 is not available yet: run one process per data folder")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise SettingsError(f"workers must be between 1 and {MAX_WORKERS}, not {self.workers}")
         if self.uplink is not None:
             _check_http_url("uplink", self.uplink)
-            raise SettingsError("uplinks are not available yet: start with --no-uplink")
+        if self.uplink_max_age < 0 or self.uplink_timeout <= 0:
+            raise SettingsError("uplink-max-age must be >= 0 and uplink-timeout positive")
+        for scope in self.local_scopes:
+            if not _SCOPE.match(scope):
+                raise SettingsError(f"local-scopes entries must look like @scope, not {scope!r}")
         if self.public_url is not None:
             _check_http_url("public-url", self.public_url)
         if self.database is not None:
-            scheme = urlsplit(self.database).scheme
-            if scheme in ("postgres", "postgresql"):
-                raise SettingsError("the PostgreSQL backend is not available yet: use sqlite:///<path>")
-            if scheme != "sqlite" or not urlsplit(self.database).path:
-                raise SettingsError(f"database must be sqlite:///<path>, not {self.database!r}")
+            parts = urlsplit(self.database)
+            if parts.scheme in _POSTGRES_SCHEMES:
+                if not parts.netloc and "host=" not in parts.query:
+                    raise SettingsError(
+                        f"a PostgreSQL database URL needs a host: {_without_password(self.database)!r}"
+                    )
+            elif parts.scheme != "sqlite" or not parts.path:
+                raise SettingsError(
+                    "database must be sqlite:///<path> or postgresql://<user>@<host>/<db>, "
+                    f"not {_without_password(self.database)!r}"
+                )
         return self
 
 
@@ -137,11 +177,29 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("snpm-registry", appauthor=False))
 
 
+def _without_password(url: str) -> str:
+    """A database URL as safe to print (its password replaced by `***`)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
+
+
+def normalize_scope(scope: str) -> str:
+    """`corp`, `@corp` and `@corp/` all name the scope `@corp`."""
+    scope = scope.strip().rstrip("/")
+    return scope if scope.startswith("@") else f"@{scope}"
+
+
 def _check_http_url(key: str, value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SettingsError(f"{key} must be an http(s) URL, not {value!r}")
 
+
+_POSTGRES_SCHEMES = ("postgres", "postgresql")
+_SCOPE = re.compile(r"^@[a-z0-9][a-z0-9._~-]*$")
 
 _SIMPLE_TYPES: dict[str, type] = {
     "host": str,
@@ -149,6 +207,8 @@ _SIMPLE_TYPES: dict[str, type] = {
     "database": str,
     "uplink": str,
     "workers": int,
+    "uplink_max_age": float,
+    "uplink_timeout": float,
     "max_body_size": int,
     "max_unpacked_size": int,
     "allow_signup": bool,
@@ -162,10 +222,15 @@ _SIMPLE_TYPES: dict[str, type] = {
 
 
 def _coerce(key: str, value: object, expected: type) -> object:
-    if value is None and key in ("database", "uplink", "public_url", "access_log", "advisories_file"):
+    name = key.replace("-", "_")
+    if value is None and name in ("database", "uplink", "public_url", "access_log", "advisories_file"):
         return None
+    if name == "uplink" and (value is False or value == ""):
+        return None  # TOML has no null: `uplink = false` keeps the registry local-only
     if expected is int and isinstance(value, int) and not isinstance(value, bool):
         return value
+    if expected is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
     if expected is bool and isinstance(value, bool):
         return value
     if expected is str and isinstance(value, str):
@@ -199,6 +264,10 @@ def _from_mapping(base: ServerSettings, raw: Mapping[str, object], where: str) -
             if not isinstance(value, str):
                 raise SettingsError(f"config key 'data' must be a path string in {where}")
             changes["data"] = Path(value).expanduser()
+        elif key == "local_scopes":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"config key {raw_key!r} must be a list of scopes in {where}")
+            changes[key] = tuple(normalize_scope(v) for v in value)
         elif key in _TABLES:
             if not isinstance(value, Mapping):
                 raise SettingsError(f"config key {raw_key!r} must be a table in {where}")

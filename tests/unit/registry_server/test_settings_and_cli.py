@@ -30,18 +30,61 @@ def test_precedence_and_table_keys(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
-        ({"workers": 4}, "workers > 1"),
-        ({"uplink": "https://upstream.example/"}, "uplinks are not available"),
+        ({"workers": 0}, "workers must be between 1 and 64"),
+        ({"workers": 65}, "workers must be between 1 and 64"),
         ({"uplink": "ftp://x"}, "must be an http(s) URL"),
-        ({"database": "postgresql://db/registry"}, "PostgreSQL backend is not available"),
-        ({"database": "mysql://x"}, "must be sqlite:///"),
+        ({"uplink_max_age": -1.0}, "uplink-max-age must be >= 0"),
+        ({"local_scopes": ("corp",)}, "must look like @scope"),
+        ({"database": "postgresql:///registry"}, "needs a host"),
+        ({"database": "mysql://x"}, "must be sqlite:///<path> or postgresql://"),
+        ({"database": "mysql://u:secret@x/db"}, "mysql://u:***@x/db"),
         ({"port": 70000}, "port must be"),
     ],
 )
-def test_not_yet_available_options_are_validated(overrides: dict[str, object], fragment: str) -> None:
+def test_options_are_validated(overrides: dict[str, object], fragment: str) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(None, overrides)
     assert fragment in caught.value.message
+    assert "secret" not in caught.value.message
+
+
+def test_uplink_workers_and_postgres_settings(tmp_path: Path) -> None:
+    from snpm.registry_server.settings import DEFAULT_UPLINK, ServerSettings
+
+    # npm's registry is the default uplink (no test ever talks to it)
+    assert ServerSettings().uplink == DEFAULT_UPLINK
+    config = tmp_path / "registry.toml"
+    config.write_text(
+        'uplink = false\nlocal-scopes = ["corp", "@inside/"]\nuplink-max-age = 5\nworkers = 4\n'
+        'database = "postgresql://snpm:hunter2@db.internal:5433/registry"\n'
+    )
+    settings = load_settings(config)
+    assert settings.uplink is None and settings.local_scopes == ("@corp", "@inside")
+    assert settings.uplink_max_age == 5.0 and settings.workers == 4 and settings.uses_postgres
+    printed = settings.to_json()
+    assert printed["database"] == "postgresql://snpm:***@db.internal:5433/registry"
+    assert printed["local_scopes"] == ["@corp", "@inside"]
+    assert load_settings(config, {"uplink": "http://127.0.0.1:9/"}).uplink == "http://127.0.0.1:9/"
+    assert load_settings(None, None, ("uplink",)).uplink is None  # --no-uplink
+
+
+def test_serve_flags_reach_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import snpm.registry_server.__main__ as cli
+
+    seen: list[object] = []
+    monkeypatch.setattr(cli, "_serve", lambda settings: seen.append(settings) or 0)
+    argv = ["serve", "--data", str(tmp_path), "--uplink", "http://127.0.0.1:9/", "--uplink-max-age", "0"]
+    assert run([*argv, "--local-scope", "corp", "--local-scope", "@x", "--workers", "3"]) == 0
+    (settings,) = seen
+    assert isinstance(settings, cli.ServerSettings)
+    assert (settings.uplink, settings.uplink_max_age, settings.local_scopes, settings.workers) == (
+        "http://127.0.0.1:9/",
+        0.0,
+        ("@corp", "@x"),
+        3,
+    )
+    assert run(["serve", "--data", str(tmp_path), "--no-uplink"]) == 0
+    assert isinstance(seen[-1], cli.ServerSettings) and seen[-1].uplink is None
 
 
 def test_bad_config_files(tmp_path: Path) -> None:
@@ -136,3 +179,10 @@ def test_usage_errors() -> None:
     assert _cli("user")[0] == 1
     with pytest.raises(SystemExit):
         _cli("serve", "--max-body-size", "lots")
+
+
+def test_null_in_a_json_config_clears_a_dashed_key(tmp_path: Path) -> None:
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"access-log": None, "public-url": None, "uplink": None}))
+    settings = load_settings(config)
+    assert (settings.access_log, settings.public_url, settings.uplink) == (None, None, None)

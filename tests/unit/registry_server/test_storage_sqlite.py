@@ -12,8 +12,8 @@ import pytest
 from snpm.registry_server.app import Registry, build_registry
 from snpm.registry_server.services.errors import RegistryError
 from snpm.registry_server.services.permissions import Actor
-from snpm.registry_server.storage.base import PackageChange, PackageState
-from snpm.registry_server.storage.sqlite import SqliteStorage, next_revision
+from snpm.registry_server.storage.base import PackageChange, PackageState, next_revision
+from snpm.registry_server.storage.sqlite import SqliteStorage
 from support.registry import Clock, publish_body, registry_settings, run_with
 
 ALICE = Actor("alice", "alice@example.test")

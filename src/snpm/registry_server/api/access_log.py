@@ -3,12 +3,13 @@
 Never logged: request headers (so no Authorization), bodies (so no passwords). Secrets that travel
 in URLs (`DELETE /-/user/token/<token>` on logout, `DELETE /-/npm/v1/tokens/token/<key|token>`, the
 web-login page and poll ids `/-/v1/login/<id>`, `/-/v1/done/<id>`) are replaced by `***`, and the rest of the path and query goes through `snpm.redact` (npm tokens, URL
-passwords, UUIDs) like npm's own logs.
+passwords, UUIDs) like npm's own logs. `pid` names the worker process that answered (`--workers`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import msgspec
@@ -51,6 +52,7 @@ class JsonAccessLogger(AbstractAccessLogger):
             "user": actor if isinstance(actor, str) else None,
             "agent": redact_log(request.headers.get("User-Agent", "")),
             "npm_command": request.headers.get("npm-command"),
+            "pid": os.getpid(),
         }
         self.logger.info(_encoder.encode(entry).decode())
 

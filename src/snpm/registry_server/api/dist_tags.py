@@ -10,19 +10,24 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from snpm.packument import dist_tags
 from snpm.registry_server.api.responses import json_response, read_json
 from snpm.registry_server.api.router import Access, Otp, RequestContext, Router
 from snpm.registry_server.services.errors import bad_request
 from snpm.registry_server.services.packages import PackageService
 from snpm.registry_server.services.two_factor import TwoFactorService
+from snpm.registry_server.services.uplink_cache import UplinkCache
 
 __all__ = ["DistTagRoutes"]
 
 
 class DistTagRoutes:
-    def __init__(self, packages: PackageService, two_factor: TwoFactorService) -> None:
+    def __init__(
+        self, packages: PackageService, two_factor: TwoFactorService, uplink: UplinkCache | None = None
+    ) -> None:
         self._packages = packages
         self._two_factor = two_factor
+        self._uplink = uplink
 
     def register(self, router: Router) -> None:
         router.get("/-/package/{pkg}/dist-tags", self.list_tags, access=Access.READ)
@@ -46,7 +51,12 @@ class DistTagRoutes:
         )
 
     async def list_tags(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
-        tags = await self._packages.visible_tags(ctx.actor, ctx.params["pkg"])
+        name = ctx.params["pkg"]
+        if self._uplink is not None and await self._packages.head(name) is None:
+            proxied = await self._uplink.packument(name, corgi=True)
+            tags = dist_tags((await self._uplink.load(proxied)).document)
+        else:
+            tags = await self._packages.visible_tags(ctx.actor, name)
         return json_response(dict(tags), headers={"Cache-Control": "no-cache"})
 
     async def set_tag(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:

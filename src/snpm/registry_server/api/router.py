@@ -101,30 +101,30 @@ def split_raw_path(raw_path: str) -> list[str]:
     return path[1:].split("/") if path.startswith("/") else path.split("/")
 
 
-def _take_package(raw: list[str], at: int) -> tuple[str, int] | None:
+def _take_package(raw: list[str], decoded: list[str], at: int) -> tuple[str, int] | None:
     """A package name starting at raw[at]: (name, segments used), or None."""
     if at >= len(raw):
         return None
-    first = unquote(raw[at])
+    first = decoded[at]
     if not first or first == "-" or first.startswith("-/"):
         return None
     if first.startswith("@"):
         if "/" in first:
             return first, 1  # @scope%2fname
         if at + 1 < len(raw) and raw[at + 1] and raw[at + 1] != "-":
-            return f"{first}/{unquote(raw[at + 1])}", 2  # @scope/name
+            return f"{first}/{decoded[at + 1]}", 2  # @scope/name
         return None
     if "/" in first:
         return None
     return first, 1
 
 
-def _match(segments: tuple[_Segment, ...], raw: list[str]) -> dict[str, str] | None:
+def _match(segments: tuple[_Segment, ...], raw: list[str], decoded: list[str]) -> dict[str, str] | None:
     params: dict[str, str] = {}
     at = 0
     for segment in segments:
         if segment.package:
-            taken = _take_package(raw, at)
+            taken = _take_package(raw, decoded, at)
             if taken is None:
                 return None
             params["pkg"], used = taken
@@ -132,7 +132,7 @@ def _match(segments: tuple[_Segment, ...], raw: list[str]) -> dict[str, str] | N
             continue
         if at >= len(raw):
             return None
-        text = unquote(raw[at])
+        text = decoded[at]
         if segment.variable is None:
             if text != segment.literal:
                 return None
@@ -144,14 +144,25 @@ def _match(segments: tuple[_Segment, ...], raw: list[str]) -> dict[str, str] | N
     return params if at == len(raw) else None
 
 
+def _first_literal(route: Route) -> str | None:
+    """The route's first segment when it is a plain literal (else None: it may match anything)."""
+    first = route.segments[0] if route.segments else None
+    if first is None or first.variable is not None or first.package:
+        return None
+    return first.literal
+
+
 class Router:
     def __init__(self) -> None:
         self._routes: list[Route] = []
+        # routes that may match a path, by its first segment (built on first use; None: any other)
+        self._by_head: dict[str | None, tuple[Route, ...]] | None = None
 
     def add(
         self, method: str, pattern: str, handler: Handler, *, access: Access, otp: Otp = Otp.DEFAULT
     ) -> None:
         self._routes.append(Route(method.upper(), pattern, handler, access, _compile(pattern), otp))
+        self._by_head = None
 
     def get(self, pattern: str, handler: Handler, *, access: Access, otp: Otp = Otp.DEFAULT) -> None:
         self.add("GET", pattern, handler, access=access, otp=otp)
@@ -169,13 +180,26 @@ class Router:
     def routes(self) -> tuple[Route, ...]:
         return tuple(self._routes)
 
+    def _candidates(self, head: str) -> tuple[Route, ...]:
+        """The routes, in order, that can match a path starting with segment `head`: those starting
+        with that literal and those starting with a variable (most routes start with `-`; package
+        paths never do, so a packument GET tries only the few package routes)."""
+        if self._by_head is None:
+            heads = {_first_literal(r) for r in self._routes}
+            self._by_head = {
+                key: tuple(r for r in self._routes if _first_literal(r) in (key, None)) for key in heads
+            }
+        found = self._by_head.get(head)
+        return found if found is not None else self._by_head.get(None, ())
+
     def match(self, method: str, raw_path: str) -> RouteMatch | set[str] | None:
         """The route for this request; else the methods the path allows (for a 405); else None."""
         raw = split_raw_path(raw_path)
+        decoded = [unquote(part) if "%" in part else part for part in raw]  # each segment once
         wanted = "GET" if method.upper() == "HEAD" else method.upper()
         allowed: set[str] = set()
-        for route in self._routes:
-            params = _match(route.segments, raw)
+        for route in self._candidates(decoded[0] if decoded else ""):
+            params = _match(route.segments, raw, decoded)
             if params is None:
                 continue
             if route.method == wanted:

@@ -32,7 +32,7 @@ from snpm.registry_server.services.errors import bad_request, not_found
 from snpm.registry_server.services.permissions import Action, Actor, PackageFacts, can, require_writer
 from snpm.registry_server.services.publishing import publish_change
 from snpm.registry_server.services.uploads import UploadLimits, check_tag, read_upload
-from snpm.registry_server.storage.base import Storage, StoredPackage, TarballRecord
+from snpm.registry_server.storage.base import PackageHead, Storage, StoredPackage, TarballRecord
 from snpm.registry_server.storage.records import Grants
 
 __all__ = ["PackageService"]
@@ -63,6 +63,11 @@ class PackageService:
 
     async def revision(self, name: str) -> str | None:
         return await self._storage.read_revision(name)
+
+    async def head(self, name: str) -> PackageHead | None:
+        """Revision and policies of a local package; None when the registry does not hold it
+        (whether or not the caller may read it: a local package shadows the uplink either way)."""
+        return await self._storage.read_head(name)
 
     async def require(self, name: str) -> StoredPackage:
         package = await self._storage.read_package(name)

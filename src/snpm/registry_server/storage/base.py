@@ -11,11 +11,17 @@ Besides the packument, a package has an access level (`public` or `restricted`, 
 (`package_index`: search entry, maintainers, stars), plus team grants. Orgs, teams, two-factor
 state, web-login sessions and advisories have their own records (`records.py`).
 
-Backends: `storage.sqlite.SqliteStorage` (the embedded default). A PostgreSQL backend plugs in here.
+The uplink cache lives beside the packages and never mixes with them: cached packuments and the
+tarballs fetched for them have their own rows and their own folder, so a local package of the same
+name shadows them and a local unpublish cannot delete them.
+
+Backends: `storage.sqlite.SqliteStorage` (the embedded default) and `storage.postgres.PostgresStorage`
+(metadata in PostgreSQL; tarballs on a folder every worker shares).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +30,8 @@ from typing import Protocol
 from snpm.json_types import JsonObject
 from snpm.registry_server.storage.records import (
     AdvisoryRecord,
+    CachedHead,
+    CachedPackument,
     Grants,
     OrgRecord,
     SearchEntry,
@@ -35,6 +43,7 @@ from snpm.registry_server.storage.records import (
 
 __all__ = [
     "PROFILE_FIELDS",
+    "next_revision",
     "NewTarball",
     "PackageHead",
     "PackageChange",
@@ -51,6 +60,15 @@ __all__ = [
 
 # The profile fields `npm profile set` may change besides the e-mail and the password.
 PROFILE_FIELDS: tuple[str, ...] = ("fullname", "homepage", "freenode", "twitter", "github")
+
+
+def next_revision(previous: str | None, body: bytes) -> str:
+    """couch-style `<serial>-<digest>`: the serial counts updates, the digest names the content."""
+    serial = 0
+    if previous:
+        head = previous.split("-", 1)[0]
+        serial = int(head) if head.isdigit() else 0
+    return f"{serial + 1}-{hashlib.sha256(body).hexdigest()[:32]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +237,33 @@ class Storage(Protocol):
     async def tarball(self, name: str, filename: str) -> TarballRecord | None: ...
 
     async def read_tarball(self, record: TarballRecord) -> bytes: ...
+
+    # ── the uplink cache ──
+    async def cached_heads(self, name: str) -> Sequence[CachedHead]:
+        """Every cached form of `name` (without documents: cheap, for freshness checks)."""
+        ...
+
+    async def read_cached(self, name: str, form: str) -> CachedPackument | None: ...
+
+    async def store_cached(self, entry: CachedPackument) -> None:
+        """Insert or replace the cached packument of (name, form)."""
+        ...
+
+    async def touch_cached(self, name: str, form: str, fetched: float, etag: str | None) -> None:
+        """The uplink confirmed the cached form (a 304): move its fetch time (and ETag)."""
+        ...
+
+    async def forget_cached(self, name: str) -> None:
+        """Drop every cached form of `name` (the uplink no longer has it); its tarballs stay."""
+        ...
+
+    async def cached_tarball(self, name: str, filename: str) -> TarballRecord | None: ...
+
+    async def store_cached_tarball(
+        self, name: str, filename: str, version: str, data: bytes, integrity: str, shasum: str
+    ) -> TarballRecord:
+        """Write a verified uplink tarball (atomically) and record it; kept for good."""
+        ...
 
     # ── users ──
     async def get_user(self, name: str) -> UserRecord | None: ...

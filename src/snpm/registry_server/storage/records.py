@@ -1,6 +1,7 @@
-"""Records of the registry's second slice, as every storage backend stores them: orgs and teams,
-what one user holds over one package's scope, two-factor state, web-login sessions, advisories and
-search entries. Values only (frozen, slotted); the `Storage` protocol in `base.py` moves them.
+"""Records every storage backend stores besides packages, users and tokens: orgs and teams, what one
+user holds over one package's scope, two-factor state, web-login sessions, advisories, search
+entries, and the uplink cache (packuments fetched from the uplink). Values only (frozen, slotted);
+the `Storage` protocol in `base.py` moves them.
 
 Vocabulary is npm's: org roles are `owner`, `admin`, `developer`; team grants are `read-only` and
 `read-write` (npm's listings shorten them to `read`/`write`); package access is `public` or
@@ -9,7 +10,8 @@ Vocabulary is npm's: org roles are `owner`, `admin`, `developer`; team grants ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from snpm.json_types import JsonObject
@@ -20,6 +22,8 @@ __all__ = [
     "ORG_ROLES",
     "TEAM_PERMISSIONS",
     "AdvisoryRecord",
+    "CachedHead",
+    "CachedPackument",
     "Grants",
     "OrgRecord",
     "PackageAccess",
@@ -142,3 +146,26 @@ class SearchEntry:
     name: str
     restricted: bool
     summary: JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class CachedHead:
+    """What the uplink cache knows about one packument without its document: the revision of the
+    stored form (a digest of its content), the uplink's ETag and when the uplink last confirmed it
+    (a Unix time; a 304 moves it too)."""
+
+    name: str
+    form: str  # "full" | "corgi": which representation the uplink sent
+    rev: str
+    etag: str | None
+    fetched: float
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPackument:
+    """A packument as fetched from the uplink, with `dist.tarball` rewritten to this registry's
+    relative path; `origins` keeps each tarball file's uplink URL (where it is fetched from)."""
+
+    head: CachedHead
+    document: JsonObject
+    origins: Mapping[str, str] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from snpm.registry_server.storage import sqlite_uplink
 from snpm.registry_server.storage.package_index import PackageIndex, index_package
 
 __all__ = ["SCHEMA_VERSION", "ensure_fulltext", "migrate", "write_index"]
@@ -282,6 +283,8 @@ _MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """,
     # 2: package access, profiles, 2FA, orgs and teams, the derived package index, web logins, advisories
     _orgs_profiles_index,
+    # 3: the uplink cache (packuments and tarballs fetched from the uplink)
+    sqlite_uplink.MIGRATION,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -1,25 +1,33 @@
 """The embedded storage backend: one data folder, an SQLite database (WAL) plus tarball files.
 
-Blocking sqlite3 calls never run on the event loop: reads go to a small thread pool (a connection
-per thread; WAL lets them run beside a writer), writes to a single writer thread whose transactions
-start with `BEGIN IMMEDIATE`, so two updates of one package (or two processes on one data folder,
-such as the server and an admin command) are serialised by SQLite's write lock.
+Reads go to a small thread pool (a connection per thread; WAL lets them run beside a writer), writes
+to a single writer thread whose transactions start with `BEGIN IMMEDIATE`, so two updates of one
+package (or two processes on one data folder, such as the server and an admin command) are
+serialised by SQLite's write lock. The exception, measured: the point lookups every request makes
+(a package's revision, a tarball's row, a token, a user) run on the event loop itself, on a
+connection that never waits for a lock (`busy_timeout = 0`, memory-mapped pages): such a lookup
+takes about 15 µs there, while handing it to a thread costs far more than the query (about 270 µs
+of wake-ups per request here), which dominated a packument or tarball GET. When that connection
+would have to wait (a lock held elsewhere), the lookup goes to the thread pool as every other read.
 
 A package update: read the current row and the versions ever published, run the transform, insert
 the tarball rows, rewrite the rows derived from the document (search entry, maintainers, stars; see
-`package_index`), move the staged tarball files into place, commit; only after the commit are the
+`package_index` and `sqlite_packages`), move the staged tarball files into place, commit; only after the commit are the
 files of removed tarballs deleted. A crash before the commit rolls the database back and leaves at
 most an unreferenced file.
 
-The SQL of users, tokens, profiles, 2FA and web logins, of orgs and teams, and of
-search/stars/advisories lives in `sqlite_accounts`, `sqlite_orgs` and `sqlite_search`; for those
-the methods here only choose the thread and the transaction.
+The SQL of users, tokens, profiles, 2FA and web logins, of orgs and teams, of
+search/stars/advisories and of the uplink cache lives in `sqlite_accounts`, `sqlite_orgs`,
+`sqlite_search` and `sqlite_uplink`; for those the methods here only choose the thread and the
+transaction.
+
+Several processes may open one data folder (`--workers`, admin commands): WAL lets their readers
+run beside one writer, and `BEGIN IMMEDIATE` serialises the writers across processes too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -27,12 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-import msgspec
-
-from snpm.json_types import JsonObject
-from snpm.registry_server.storage import sqlite_accounts, sqlite_orgs, sqlite_search
+from snpm.registry_server.storage import sqlite_accounts, sqlite_orgs, sqlite_search, sqlite_uplink
 from snpm.registry_server.storage.base import (
-    PackageChange,
     PackageHead,
     PackageState,
     PackageTransform,
@@ -43,9 +47,10 @@ from snpm.registry_server.storage.base import (
     TokenRecord,
     UserRecord,
 )
-from snpm.registry_server.storage.package_index import index_package
 from snpm.registry_server.storage.records import (
     AdvisoryRecord,
+    CachedHead,
+    CachedPackument,
     Grants,
     OrgRecord,
     SearchEntry,
@@ -54,44 +59,31 @@ from snpm.registry_server.storage.records import (
     TwoFactorState,
     WebLoginRecord,
 )
-from snpm.registry_server.storage.schema import ensure_fulltext, migrate, write_index
+from snpm.registry_server.storage.schema import ensure_fulltext, migrate
+from snpm.registry_server.storage.sqlite_packages import apply_change, decode_document
 from snpm.registry_server.storage.tarball_files import TarballFiles
 
 __all__ = ["SqliteStorage"]
 
 T = TypeVar("T")
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder()
-
-
-def _decode_document(blob: bytes) -> JsonObject:
-    value = _decoder.decode(blob)
-    if not isinstance(value, dict):
-        raise ValueError("stored packument is not a JSON object")
-    return value
-
-
-def next_revision(previous: str | None, body: bytes) -> str:
-    """couch-style `<serial>-<digest>`: the serial counts updates, the digest names the content."""
-    serial = 0
-    if previous:
-        head = previous.split("-", 1)[0]
-        serial = int(head) if head.isdigit() else 0
-    return f"{serial + 1}-{hashlib.sha256(body).hexdigest()[:32]}"
 
 
 class SqliteStorage:
     """`Storage` on SQLite + files. `open()` before use, `close()` at the end."""
 
-    def __init__(self, database: Path, tarball_root: Path, *, readers: int = 4) -> None:
+    def __init__(
+        self, database: Path, tarball_root: Path, *, cache_root: Path | None = None, readers: int = 4
+    ) -> None:
         self.database = database
         self.files = TarballFiles(tarball_root)
+        self.cache_files = TarballFiles(cache_root or tarball_root.parent / "uplink")
         self._readers = readers
         self._read_pool: ThreadPoolExecutor | None = None
         self._write_pool: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._loop_conn: sqlite3.Connection | None = None
         # FTS5 is used when this SQLite has it (decided at open); else search falls back to LIKE
         self.fulltext = False
 
@@ -118,6 +110,17 @@ class SqliteStorage:
             raise RuntimeError("storage is not open")
         return await asyncio.get_running_loop().run_in_executor(self._read_pool, lambda: fn(self._conn()))
 
+    async def _lookup(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """A point lookup: on the event loop's own connection unless that would wait for a lock."""
+        conn = self._loop_conn
+        if conn is not None:
+            try:
+                return fn(conn)
+            except sqlite3.OperationalError:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+        return await self._read(fn)
+
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._write_pool is None:
             raise RuntimeError("storage is not open")
@@ -141,6 +144,7 @@ class SqliteStorage:
     def open_sync(self) -> None:
         self.database.parent.mkdir(parents=True, exist_ok=True)
         self.files.prepare()
+        self.cache_files.prepare()
         conn = sqlite3.connect(self.database, timeout=30.0, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -156,10 +160,17 @@ class SqliteStorage:
         await asyncio.to_thread(self.open_sync)
         self._read_pool = ThreadPoolExecutor(self._readers, thread_name_prefix="snpm-registry-read")
         self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="snpm-registry-write")
+        conn = sqlite3.connect(self.database, timeout=0.0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA mmap_size = 268435456")
+        with self._connections_lock:
+            self._connections.append(conn)
+        self._loop_conn = conn
 
     async def close(self) -> None:
         pools = [p for p in (self._read_pool, self._write_pool) if p is not None]
         self._read_pool = self._write_pool = None
+        self._loop_conn = None
         for pool in pools:
             await asyncio.to_thread(pool.shutdown, wait=True)
         with self._connections_lock:
@@ -175,7 +186,7 @@ class SqliteStorage:
             row = conn.execute(
                 "SELECT rev, document, access, mfa FROM packages WHERE name = ?", (name,)
             ).fetchone()
-            return StoredPackage(name, row[0], _decode_document(row[1]), row[2], row[3]) if row else None
+            return StoredPackage(name, row[0], decode_document(row[1]), row[2], row[3]) if row else None
 
         return await self._read(run)
 
@@ -184,14 +195,14 @@ class SqliteStorage:
             row = conn.execute("SELECT rev FROM packages WHERE name = ?", (name,)).fetchone()
             return str(row[0]) if row else None
 
-        return await self._read(run)
+        return await self._lookup(run)
 
     async def read_head(self, name: str) -> PackageHead | None:
         def run(conn: sqlite3.Connection) -> PackageHead | None:
             row = conn.execute("SELECT rev, access, mfa FROM packages WHERE name = ?", (name,)).fetchone()
             return PackageHead(str(row[0]), str(row[1]), str(row[2])) if row else None
 
-        return await self._read(run)
+        return await self._lookup(run)
 
     async def package_names(self) -> Sequence[str]:
         return await self._read(
@@ -210,14 +221,14 @@ class SqliteStorage:
             row = conn.execute(
                 "SELECT rev, document, access, mfa FROM packages WHERE name = ?", (name,)
             ).fetchone()
-            current = StoredPackage(name, row[0], _decode_document(row[1]), row[2], row[3]) if row else None
+            current = StoredPackage(name, row[0], decode_document(row[1]), row[2], row[3]) if row else None
             used = frozenset(
                 r[0] for r in conn.execute("SELECT version FROM published_versions WHERE name = ?", (name,))
             )
             change = transform(PackageState(current, used))
             if not change.changed:
                 return current
-            return self._apply(conn, name, current, change, removed)
+            return apply_change(conn, self.files, name, current, change, removed, fulltext=self.fulltext)
 
         result = self._transaction(conn, body)
         if removed:
@@ -227,72 +238,6 @@ class SqliteStorage:
                 for filename in removed:
                     self.files.remove(name, filename)
         return result
-
-    def _apply(
-        self,
-        conn: sqlite3.Connection,
-        name: str,
-        current: StoredPackage | None,
-        change: PackageChange,
-        removed: list[str],
-    ) -> StoredPackage | None:
-        for version in change.record_versions:
-            conn.execute(
-                "INSERT OR IGNORE INTO published_versions (name, version) VALUES (?, ?)", (name, version)
-            )
-        if change.document is None:
-            removed.extend(
-                r[0] for r in conn.execute("SELECT filename FROM tarballs WHERE name = ?", (name,))
-            )
-            conn.execute("DELETE FROM tarballs WHERE name = ?", (name,))
-            conn.execute("DELETE FROM packages WHERE name = ?", (name,))
-            # a later package of the same name starts without the old one's grants
-            conn.execute("DELETE FROM team_packages WHERE package = ?", (name,))
-            write_index(conn, name, None, "public", fulltext=self.fulltext)
-            return None
-        for filename in change.remove_tarballs:
-            if conn.execute(
-                "DELETE FROM tarballs WHERE name = ? AND filename = ?", (name, filename)
-            ).rowcount:
-                removed.append(filename)
-        for grant in change.team_grants:
-            sqlite_orgs.grant_team(conn, grant)
-        access = change.access or (current.access if current else "public")
-        mfa = change.mfa or (current.mfa if current else "none")
-        if current is not None and change.document is current.document and not change.add_tarballs:
-            # only tarball rows, grants or policies changed: the document and revision stay
-            if (access, mfa) != (current.access, current.mfa):
-                conn.execute("UPDATE packages SET access = ?, mfa = ? WHERE name = ?", (access, mfa, name))
-                conn.execute(
-                    "UPDATE search_entries SET restricted = ? WHERE name = ?",
-                    (int(access == "restricted"), name),
-                )
-                return StoredPackage(name, current.rev, current.document, access, mfa)
-            return current
-        encoded = _encoder.encode(change.document)
-        rev = next_revision(current.rev if current else None, encoded)
-        conn.execute(
-            "INSERT INTO packages (name, rev, document, access, mfa) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET rev = excluded.rev, document = excluded.document, "
-            "access = excluded.access, mfa = excluded.mfa",
-            (name, rev, encoded, access, mfa),
-        )
-        write_index(conn, name, index_package(name, change.document), access, fulltext=self.fulltext)
-        for tarball in change.add_tarballs:
-            # the row first: a name clash fails here, before any file is touched
-            conn.execute(
-                "INSERT INTO tarballs (name, filename, version, size, integrity, shasum) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    name,
-                    tarball.filename,
-                    tarball.version,
-                    tarball.staged.size,
-                    tarball.staged.integrity,
-                    tarball.staged.shasum,
-                ),
-            )
-            self.files.install(tarball.staged.path, name, tarball.filename)
-        return StoredPackage(name, rev, change.document, access, mfa)
 
     # ── tarballs ──
 
@@ -323,16 +268,55 @@ class SqliteStorage:
                 restricted=row[4] == "restricted",
             )
 
-        return await self._read(run)
+        return await self._lookup(run)
 
     async def read_tarball(self, record: TarballRecord) -> bytes:
         path = record.path or self.files.path_of(record.name, record.filename)
         return await asyncio.to_thread(path.read_bytes)
 
+    # ── the uplink cache ──
+
+    async def cached_heads(self, name: str) -> Sequence[CachedHead]:
+        return await self._lookup(lambda c: sqlite_uplink.cached_heads(c, name))
+
+    async def read_cached(self, name: str, form: str) -> CachedPackument | None:
+        return await self._read(lambda c: sqlite_uplink.read_cached(c, name, form))
+
+    async def store_cached(self, entry: CachedPackument) -> None:
+        await self._write_sql(lambda c: sqlite_uplink.store_cached(c, entry))
+
+    async def touch_cached(self, name: str, form: str, fetched: float, etag: str | None) -> None:
+        await self._write_sql(lambda c: sqlite_uplink.touch_cached(c, name, form, fetched, etag))
+
+    async def forget_cached(self, name: str) -> None:
+        await self._write_sql(lambda c: sqlite_uplink.forget_cached(c, name))
+
+    async def cached_tarball(self, name: str, filename: str) -> TarballRecord | None:
+        row = await self._lookup(lambda c: sqlite_uplink.cached_tarball(c, name, filename))
+        if row is None:
+            return None
+        version, size, integrity, shasum = row
+        return TarballRecord(
+            name, filename, version, size, integrity, shasum, self.cache_files.path_of(name, filename)
+        )
+
+    async def store_cached_tarball(
+        self, name: str, filename: str, version: str, data: bytes, integrity: str, shasum: str
+    ) -> TarballRecord:
+        def install() -> Path:
+            return self.cache_files.install(self.cache_files.stage(data), name, filename)
+
+        # the file first: a row always names a complete file
+        path = await asyncio.to_thread(install)
+        await self._write_sql(
+            lambda c: sqlite_uplink.record_tarball(c, name, filename, version, len(data), integrity, shasum)
+        )
+        return TarballRecord(name, filename, version, len(data), integrity, shasum, path)
+
     # ── users ──
 
     async def get_user(self, name: str) -> UserRecord | None:
-        return await self._read(lambda c: sqlite_accounts.get_user(c, name))
+        return await self._lookup(lambda c: sqlite_accounts.get_user(c, name))
 
     async def create_user(self, record: UserRecord) -> bool:
         return await self._write_sql(lambda c: sqlite_accounts.create_user(c, record))
@@ -352,7 +336,7 @@ class SqliteStorage:
         await self._write_sql(lambda c: sqlite_accounts.add_token(c, record))
 
     async def token_by_hash(self, token_hash: str) -> TokenRecord | None:
-        return await self._read(lambda c: sqlite_accounts.token_by_hash(c, token_hash))
+        return await self._lookup(lambda c: sqlite_accounts.token_by_hash(c, token_hash))
 
     async def list_tokens(self, user: str | None, offset: int = 0, limit: int | None = None) -> TokenPage:
         return await self._read(lambda c: sqlite_accounts.list_tokens(c, user, offset, limit))

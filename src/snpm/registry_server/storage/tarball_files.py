@@ -3,6 +3,8 @@
 Blocking; callers run these methods in a worker thread. Uploads are staged under `<root>/.staging`
 (the same filesystem, so the final `os.replace` is atomic); a crash leaves at most a staged file or
 an installed file no database row points to, never a half-written tarball under a recorded name.
+Several processes share one folder (workers, hosts on a shared volume), so a starting process only
+drops staged files old enough that no upload can still be writing them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import time
 from pathlib import Path
 
 from snpm.spec import escape_name
@@ -17,6 +20,8 @@ from snpm.spec import escape_name
 __all__ = ["TarballFiles"]
 
 _STAGING = ".staging"
+# an upload is staged and moved into place within one request; a staged file this old is a leftover
+STALE_STAGED_SECONDS = 3600.0
 
 
 def _fsync_dir(path: Path) -> None:
@@ -28,17 +33,25 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+# path_of answers are kept (a tarball GET asks for one on every request; paths never change)
+_PATHS_KEPT = 8192
+
+
 class TarballFiles:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.staging = root / _STAGING
+        self._paths: dict[tuple[str, str], Path] = {}
 
     def prepare(self) -> None:
-        """Create the folders and drop staged files a previous process left behind."""
+        """Create the folders and drop staged files a crashed process left behind (only old ones:
+        another worker may be staging an upload right now)."""
         self.staging.mkdir(parents=True, exist_ok=True)
+        cutoff = time.time() - STALE_STAGED_SECONDS
         for leftover in self.staging.iterdir():
             with contextlib.suppress(OSError):
-                leftover.unlink()
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
     def package_dir(self, name: str) -> Path:
         escaped = escape_name(name)
@@ -47,6 +60,9 @@ class TarballFiles:
         return self.root / escaped
 
     def path_of(self, name: str, filename: str) -> Path:
+        known = self._paths.get((name, filename))
+        if known is not None:
+            return known
         if (
             not filename
             or "/" in filename
@@ -55,7 +71,11 @@ class TarballFiles:
             or "\0" in filename
         ):
             raise ValueError(f"not a storable tarball file name: {filename!r}")
-        return self.package_dir(name) / filename
+        path = self.package_dir(name) / filename
+        if len(self._paths) >= _PATHS_KEPT:
+            self._paths.clear()
+        self._paths[(name, filename)] = path
+        return path
 
     def stage(self, data: bytes) -> Path:
         path = self.staging / f"{secrets.token_hex(16)}.tgz"
