@@ -169,6 +169,12 @@ IMPLEMENTED: dict[str, str] = {
     "fund": "fund",
     "query": "query",
     "find-dupes": "find_dupes",
+    # security
+    "audit": "audit",
+    # link and global mode
+    "link": "link",
+    "prefix": "prefix",
+    "root": "root",
 }
 
 

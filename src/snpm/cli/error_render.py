@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from snpm import NPM_VERSION
 from snpm.errors import SnpmError, UnknownCommandError, UsageError
 from snpm.json_types import JsonValue
 from snpm.redact import redact_log
@@ -56,6 +57,11 @@ class RenderedError:
         if self.json:
             obj.update(self.json)
         return obj
+
+
+def _js_json(value: object) -> str:
+    """JSON.stringify without indentation."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _as_object(err: SnpmError) -> str:
@@ -214,6 +220,21 @@ def _message_lines(
                 "403",
                 "In most cases, you or one of your dependencies are requesting a package version that is "
                 "forbidden by your security policy, or on a server you do not have access to.",
+            )
+        )
+    elif code == "EBADENGINE":
+        summary.append(("engine", msg))
+        summary.append(("engine", f"Not compatible with your version of node/npm: {err.pkgid}"))
+        current = err.extra.get("current")
+        node = current.get("node") if isinstance(current, dict) else None
+        # npm prints the versions it runs as (process.version, npm.version), not the checked ones
+        actual = {"node": node, "npm": NPM_VERSION}
+        detail.append(
+            (
+                "notsup",
+                f"Not compatible with your version of node/npm: {err.pkgid}\n"
+                f"Required: {_js_json(err.extra.get('required'))}\n"
+                f"Actual:   {_js_json(actual)}",
             )
         )
     elif code == "ENOSPC":

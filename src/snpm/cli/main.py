@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, TextIO
 from snpm import NPM_VERSION, __version__
 from snpm.cli.command import Command, CommandContext
 from snpm.cli.command_table import deref, did_you_mean, load_command
-from snpm.cli.error_render import RenderedError, render
 from snpm.cli.output import DisplaySettings, Output, run_id
 from snpm.errors import SnpmError, UnknownCommandError
 
 if TYPE_CHECKING:
+    from snpm.cli.error_render import RenderedError
     from snpm.config import Config
     from snpm.config.problems import LogEntry
 
@@ -115,6 +115,8 @@ def run(
     except KeyboardInterrupt:
         exit_code = 130
     except Exception as err:  # noqa: BLE001 - every failure is rendered the npm way
+        from snpm.cli.error_render import render
+
         rendered = render(err, command=command)
         exit_code = rendered.exit_code
         if not loaded:

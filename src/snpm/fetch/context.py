@@ -16,14 +16,15 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, Protocol, TypeVar
 
-from snpm.cache import content
 from snpm.fetch.options import FetchOptions
 from snpm.fetch.packuments import PackumentCache
-from snpm.git import Git
 from snpm.json_types import JsonObject
 from snpm.registry_client import RegistryClient
+
+if TYPE_CHECKING:
+    from snpm.git import Git
 
 __all__ = ["FetchContext", "LogFn", "PrepareHook", "PrepareKind", "default_cpu_workers"]
 
@@ -48,6 +49,8 @@ class PrepareHook(Protocol):
 
 
 def default_cpu_workers() -> int:
+    if os.environ.get("SNPM_CPU_WORKERS"):  # TEMP A/B
+        return int(os.environ["SNPM_CPU_WORKERS"])
     return max(2, min(4, os.cpu_count() or 2))
 
 
@@ -73,6 +76,8 @@ class FetchContext:
     @property
     def git(self) -> Git:
         if self.git_client is None:
+            from snpm.git import Git
+
             settings = self.client.settings
             self.git_client = Git(
                 git=self.options.git,
@@ -93,6 +98,8 @@ class FetchContext:
 
     def temp_dir(self, prefix: str) -> Path:
         """A fresh folder removed by `close()`; under `_cacache/tmp` like cacache.tmp.withTmp."""
+        from snpm.cache import content
+
         parent = content.tmp_dir(self.cache_dir) if self.cache_dir is not None else None
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)

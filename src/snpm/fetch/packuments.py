@@ -5,39 +5,45 @@ the in-flight request itself, so any number of concurrent resolutions of one pac
 HTTP request; a failed request is forgotten so that a later caller may try again (pacote deletes the
 key on error). The HTTP cache below (make-fetch-happen's, on disk) still decides whether that one
 request reaches the network.
+
+Documents are kept as `PackumentDoc`s (decoded lazily, see snpm.fetch.packument_doc): the body plus
+its top-level fields. `clear()` lets them go once the tree that needed them is built.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+from snpm.fetch.packument_doc import PackumentDoc
 from snpm.json_types import JsonObject
-from snpm.registry_client import RegistryClient, fetch_packument
-from snpm.registry_client.packuments import packument_url
+from snpm.registry_client import RegistryClient
+from snpm.registry_client.packuments import fetch_packument_response, packument_url
 
 __all__ = ["PackumentCache"]
+
+
+async def _fetch(client: RegistryClient, name: str, full: bool, pkgid: str) -> PackumentDoc:
+    return PackumentDoc(await fetch_packument_response(client, name, full=full, pkgid=pkgid))
 
 
 class PackumentCache:
     def __init__(self, client: RegistryClient) -> None:
         self._client = client
-        self._entries: dict[str, asyncio.Future[JsonObject]] = {}
+        self._entries: dict[str, asyncio.Future[PackumentDoc]] = {}
 
     def key(self, name: str, *, full: bool) -> str:
         url = packument_url(self._client.registry_for(name), name)
         return f"{'full' if full else 'corgi'}:{url}"
 
-    async def get(self, name: str, *, full: bool, pkgid: str | None = None) -> JsonObject:
+    async def document(self, name: str, *, full: bool, pkgid: str | None = None) -> PackumentDoc:
         """The packument of `name`; `pkgid` names the package in error messages (npa's toString)."""
         key = self.key(name, full=full)
         pending = self._entries.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(
-                fetch_packument(self._client, name, full=full, pkgid=pkgid or name)
-            )
+            pending = asyncio.ensure_future(_fetch(self._client, name, full, pkgid or name))
             self._entries[key] = pending
 
-            def forget_failure(done: asyncio.Future[JsonObject]) -> None:
+            def forget_failure(done: asyncio.Future[PackumentDoc]) -> None:
                 failed = done.cancelled() or done.exception() is not None
                 if failed and self._entries.get(key) is done:
                     del self._entries[key]
@@ -45,6 +51,16 @@ class PackumentCache:
             pending.add_done_callback(forget_failure)
         # shield: one caller being cancelled must not cancel the request the others wait for
         return await asyncio.shield(pending)
+
+    async def get(self, name: str, *, full: bool, pkgid: str | None = None) -> JsonObject:
+        """The whole document as JSON (npm-registry-fetch's `res.json()` plus `_contentLength`)."""
+        return (await self.document(name, full=full, pkgid=pkgid)).to_json()
+
+    def clear(self) -> None:
+        """Forget the settled documents (their bodies are the bulk of a resolution's memory)."""
+        for key, pending in list(self._entries.items()):
+            if pending.done():
+                del self._entries[key]
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -1,6 +1,7 @@
 """Which version of a packument a spec gets: a port of npm-pick-manifest 11 (as npm 11.19 bundles it).
 
-Pure: works on the packument's JSON. The rules, in npm's order: an explicit tag wins outright; an exact
+Pure: works on the packument's JSON, or on a `PackumentView` of it whose `versions` may decode their
+values on access (snpm.fetch.packument_doc): only the versions a spec can match are ever looked at. The rules, in npm's order: an explicit tag wins outright; an exact
 version must exist; otherwise the default tag (`latest`) is taken when it satisfies the range and is
 not deprecated, engine-incompatible, avoided, staged or restricted; else the highest version by
 (not avoided, not restricted, not staged, not deprecated and engine ok, engine ok, not deprecated, semver).
@@ -9,6 +10,8 @@ not deprecated, engine-incompatible, avoided, staged or restricted; else the hig
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -41,13 +44,42 @@ def _obj(value: JsonValue) -> JsonObject:
     return value if isinstance(value, dict) else {}
 
 
-def _time_ms(text: JsonValue) -> float | None:
-    if not isinstance(text, str):
-        return None
+@dataclass(frozen=True, slots=True)
+class PackumentView:
+    """The parts of a packument the picker reads. `versions` may compute its values lazily (it is
+    only indexed for versions that pass the range); `complete` turns the value the picker chose into
+    the whole manifest (identity for plain packuments)."""
+
+    name: str
+    dist_tags: JsonValue
+    time: JsonValue
+    versions: Mapping[str, JsonValue]
+    staged_versions: JsonValue = None
+    policy_restrictions: JsonValue = None
+    complete: Callable[[JsonObject], JsonObject] | None = None
+
+    @classmethod
+    def of(cls, packument: JsonObject) -> PackumentView:
+        return cls(
+            name=str(packument.get("name", "")),
+            dist_tags=packument.get("dist-tags"),
+            time=packument.get("time"),
+            versions=_obj(packument.get("versions")),
+            staged_versions=packument.get("stagedVersions"),
+            policy_restrictions=packument.get("policyRestrictions"),
+        )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _time_ms_cached(text: str) -> float | None:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
     except ValueError:
         return None
+
+
+def _time_ms(text: JsonValue) -> float | None:
+    return _time_ms_cached(text) if isinstance(text, str) else None
 
 
 def _is_before(times: JsonObject | None, version: str | None, limit: float) -> bool:
@@ -63,19 +95,21 @@ def engine_ok(manifest: JsonObject, npm_version: str | None, node_version: str |
     if not isinstance(engines, dict):
         return True
     node, npm = engines.get("node"), engines.get("npm")
-    if (
-        node_version
-        and isinstance(node, str)
-        and node
-        and not semver.satisfies(node_version, node, include_prerelease=True)
-    ):
-        return False
-    return not (
-        npm_version
-        and isinstance(npm, str)
-        and npm
-        and not semver.satisfies(npm_version, npm, include_prerelease=True)
+    return _engines_ok(
+        node if isinstance(node, str) else None,
+        npm if isinstance(npm, str) else None,
+        node_version,
+        npm_version,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _engines_ok(node: str | None, npm: str | None, node_version: str | None, npm_version: str | None) -> bool:
+    # a handful of distinct `engines` strings recur across thousands of versions: decide each once
+    # (semver's own range cache is too small for a whole resolution)
+    if node_version and node and not semver.satisfies(node_version, node, include_prerelease=True):
+        return False
+    return not (npm_version and npm and not semver.satisfies(npm_version, npm, include_prerelease=True))
 
 
 def _should_avoid(version: str, avoid: str | None) -> bool:
@@ -89,18 +123,18 @@ def _decorate(manifest: JsonValue, avoid: str | None) -> Picked | None:
     return Picked(manifest, isinstance(version, str) and _should_avoid(version, avoid))
 
 
-def _pick(packument: JsonObject, wanted: str | None, opts: PickOptions) -> Picked | None:
-    name = str(packument.get("name", ""))
-    times = packument.get("time")
+def _pick(packument: PackumentView, wanted: str | None, opts: PickOptions) -> Picked | None:
+    name = packument.name
+    times = packument.time
     ver_times = times if isinstance(times, dict) else None
-    versions = _obj(packument.get("versions"))
-    staged = _obj(_obj(packument.get("stagedVersions")).get("versions")) if opts.include_staged else {}
-    restricted = _obj(_obj(packument.get("policyRestrictions")).get("versions"))
+    versions = packument.versions
+    staged = _obj(_obj(packument.staged_versions).get("versions")) if opts.include_staged else {}
+    restricted = _obj(_obj(packument.policy_restrictions).get("versions"))
     limit = opts.before_ms if opts.before_ms is not None and ver_times else float("inf")
     spec = resolve(name, wanted or opts.default_tag)
     if not isinstance(spec, RegistrySpec):
         raise SnpmError("Only tag, version, and range are supported")
-    dist_tags = _obj(packument.get("dist-tags"))
+    dist_tags = _obj(packument.dist_tags)
 
     if wanted and spec.type == "tag":
         ver = dist_tags.get(wanted)
@@ -133,12 +167,9 @@ def _pick(packument: JsonObject, wanted: str | None, opts: PickOptions) -> Picke
         ):
             return Picked(manifest)
 
-    entries = [
-        (ver, manifest)
-        for source in (versions, staged, restricted)
-        for ver, manifest in source.items()
-        if _is_before(ver_times, ver, limit)
-    ]
+    sources: tuple[Mapping[str, JsonValue], ...] = (versions, staged, restricted)
+    # (version, where it is): a manifest is only read once its version is in range
+    entries = [(ver, source) for source in sources for ver in source if _is_before(ver_times, ver, limit)]
     if not entries:
         raise ResolveError(
             f"No versions available for {name}",
@@ -150,14 +181,14 @@ def _pick(packument: JsonObject, wanted: str | None, opts: PickOptions) -> Picke
     except TypeError:  # an invalid range satisfies nothing (semver.satisfies catches it too)
         return None
     candidates: list[tuple[tuple[int, int, int, int, int, int], semver.SemVer, str, JsonObject]] = []
-    for ver, manifest in entries:
+    for ver, source in entries:
         if rng is not None and not rng.test(ver):
             continue
         parsed = semver.parse(ver, loose=True)
         if parsed is None or (rng is None and parsed.prerelease):
             # `*` without includePrerelease never matches a prerelease
             continue
-        mani = _obj(manifest)
+        mani = _obj(source[ver])
         not_deprecated = not mani.get("deprecated")
         eng = engine_ok(mani, opts.npm_version, opts.node_version)
         key = (
@@ -179,25 +210,30 @@ def _pick(packument: JsonObject, wanted: str | None, opts: PickOptions) -> Picke
     return _decorate(best[3], opts.avoid)
 
 
-def pick_manifest(packument: JsonObject, wanted: str | None, opts: PickOptions | None = None) -> Picked:
+def pick_manifest(
+    packument: JsonObject | PackumentView, wanted: str | None, opts: PickOptions | None = None
+) -> Picked:
     """The manifest `wanted` resolves to; ETARGET (or E403 for a policy block) when none does."""
     opts = opts or PickOptions()
-    picked = _pick(packument, wanted, opts)
-    restricted = _obj(_obj(packument.get("policyRestrictions")).get("versions"))
+    view = packument if isinstance(packument, PackumentView) else PackumentView.of(packument)
+    picked = _pick(view, wanted, opts)
+    if picked is not None and view.complete is not None:
+        picked = Picked(view.complete(picked.manifest), picked.should_avoid)
+    restricted = _obj(_obj(view.policy_restrictions).get("versions"))
     version = picked.manifest.get("version") if picked else None
     if picked is not None and not (isinstance(version, str) and version in restricted):
         return picked
-    name = str(packument.get("name", ""))
+    name = view.name
     pckg = f"{name}@{wanted}"
     if opts.before_ms is not None:
         pckg += f" with a date before {_locale_string(opts.before_ms)}"
     if picked is not None:
-        message = str(_obj(packument.get("policyRestrictions")).get("message", ""))
+        message = str(_obj(view.policy_restrictions).get("message", ""))
         raise ResolveError(f"Could not download {pckg} due to policy violations:\n{message}", code="E403")
     raise ResolveError(
         f"No matching version found for {pckg}.",
         code="ETARGET",
-        extra={"name": name, "wanted": wanted, "versions": list(_obj(packument.get("versions")))},
+        extra={"name": name, "wanted": wanted, "versions": list(view.versions)},
     )
 
 

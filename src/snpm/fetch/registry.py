@@ -18,16 +18,19 @@ host-replaced) `dist.tarball` through the registry client.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from snpm.errors import IntegrityError, SnpmError
 from snpm.fetch.base import ResolvedManifest
 from snpm.fetch.context import FetchContext
 from snpm.fetch.pick_manifest import PickOptions, pick_manifest
-from snpm.fetch.remote import RemoteFetcher
-from snpm.fetch.tarballs import Tarball, merge_integrity, tarball_stream
 from snpm.integrity import Integrity, from_hex
 from snpm.json_types import JsonObject
 from snpm.manifest import REGISTRY_STEPS, normalize
 from snpm.spec import RegistrySpec
+
+if TYPE_CHECKING:
+    from snpm.fetch.tarballs import Tarball
 
 __all__ = ["RegistryFetcher"]
 
@@ -69,7 +72,10 @@ class RegistryFetcher:
     async def manifest(self) -> ResolvedManifest:
         if self._manifest is not None:
             return self._manifest
-        packument = await self.packument()
+        document = await self.ctx.packuments.document(
+            self.name, full=self.full_metadata, pkgid=str(self.spec)
+        )
+        packument = document.view()
         options = self.ctx.options
         picked = pick_manifest(
             packument,
@@ -85,7 +91,7 @@ class RegistryFetcher:
         mani = normalize(picked.manifest, steps=REGISTRY_STEPS)
         if picked.should_avoid:
             mani["_shouldAvoid"] = True
-        times = packument.get("time")
+        times = packument.time
         version = mani.get("version")
         published = times.get(version) if isinstance(times, dict) and isinstance(version, str) else None
         if published:
@@ -98,6 +104,8 @@ class RegistryFetcher:
             mani["_from"] = self.from_spec
             dist_integrity = self._dist_integrity(dist)
             if dist_integrity is not None:
+                from snpm.fetch.tarballs import merge_integrity
+
                 self._check_integrity(dist_integrity)
                 self.integrity = merge_integrity(self.integrity, dist_integrity)
         if self.integrity:
@@ -148,6 +156,9 @@ class RegistryFetcher:
     async def tarball(self) -> Tarball:
         """The tarball: from the content cache when the integrity is known (from the caller, else
         from the manifest), otherwise downloaded from `dist.tarball`."""
+        from snpm.fetch.remote import RemoteFetcher
+        from snpm.fetch.tarballs import tarball_stream
+
         if not (self.integrity and self.resolved):
             await self.manifest()
 

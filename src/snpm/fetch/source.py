@@ -13,6 +13,9 @@
   content cache by integrity when possible), parsed once into the store, then linked. Concurrent
   extractions of one integrity share that work. At most `max_in_flight` tarballs are being fetched
   and unpacked at once, which bounds memory on large installs.
+- `prefetch(url, name=..., integrity=...)`: the fetch-into-the-store half of `extract`, started in the
+  background (the reify starts it for each node the ideal tree places, so downloads overlap the
+  resolution, as pnpm does); `extract` later links the result or joins the download.
 
 The allow-git / allow-remote / allow-file / allow-directory / allow-registry policies are checked
 here, like pacote's FetcherBase.get: `none` refuses the kind, `root` allows it only for the root
@@ -23,25 +26,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
-from snpm.cache.store import PackageFiles
 from snpm.errors import SnpmError
 from snpm.fetch.base import ManifestSource, ResolvedManifest
 from snpm.fetch.context import FetchContext, LogFn, PrepareHook
-from snpm.fetch.directory import DirectoryFetcher
-from snpm.fetch.file import FileFetcher
-from snpm.fetch.git import GitFetcher
 from snpm.fetch.options import FetchOptions
 from snpm.fetch.packuments import PackumentCache
 from snpm.fetch.registry import RegistryFetcher
-from snpm.fetch.remote import RemoteFetcher
-from snpm.fetch.store import materialize, write_files
-from snpm.fetch.tarballs import Tarball
-from snpm.fetch.unpack import UnpackedTarball, unpack
 from snpm.json_types import JsonObject
 from snpm.registry_client import RegistryClient
 from snpm.spec import (
@@ -55,7 +52,56 @@ from snpm.spec import (
     parse_spec,
 )
 
+if TYPE_CHECKING:
+    from snpm.cache.store import PackageFiles
+    from snpm.fetch.tarballs import Tarball
+    from snpm.fetch.unpack import UnpackedTarball
+
 __all__ = ["ExtractResult", "FetchSource", "Fetcher"]
+
+_PREFETCH_IN_FLIGHT = 6
+# Compressed bytes being unpacked at once. A tarball is held whole while it is parsed (gzip, tar,
+# each file's bytes: about twice its unpacked size), so two big ones together (next.js, native
+# binaries of 40 MB) would double the peak memory of an install; small ones still go side by side.
+_UNPACK_BUDGET = 24 << 20
+
+
+def _trim_heap() -> None:
+    """glibc's malloc_trim(0): return the free pages of the C heap to the system (elsewhere, or
+    without glibc, nothing)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if not name:
+        return
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError):
+        return
+
+
+class _Budget:
+    """A weighted semaphore: at most `limit` units held at once; a request of more than `limit`
+    units waits until nothing else is held, then holds all of it."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._used = 0
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, units: int) -> AsyncIterator[None]:
+        units = max(0, min(units, self._limit))
+        async with self._changed:
+            await self._changed.wait_for(lambda: self._used + units <= self._limit)
+            self._used += units
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._used -= units
+                self._changed.notify_all()
 
 
 class Fetcher(Protocol):
@@ -114,6 +160,11 @@ class FetchSource:
         self._manifests: dict[tuple[object, ...], asyncio.Future[ResolvedManifest]] = {}
         self._storing: dict[str, asyncio.Future[tuple[Tarball, PackageFiles | None]]] = {}
         self._slots = asyncio.Semaphore(max_in_flight or max(4, client.settings.maxsockets))
+        # background fetches into the store (see `prefetch`): few at once, so that the requests
+        # the tree is waiting for keep most of the connections
+        self._prefetch_slots = asyncio.Semaphore(_PREFETCH_IN_FLIGHT)
+        self._prefetches: set[asyncio.Task[None]] = set()
+        self._unpacking = _Budget(_UNPACK_BUDGET)
 
     @property
     def cache_dir(self) -> Path | None:
@@ -128,7 +179,17 @@ class FetchSource:
         self.close()
 
     def close(self) -> None:
+        for task in self._prefetches:
+            task.cancel()
         self.ctx.close()
+
+    def forget_packuments(self) -> None:
+        """Let the run's packuments go (once the ideal tree is built, nothing needs them: every
+        node it placed carries its resolved URL and integrity), and give their memory back to the
+        system: freed, it would mostly stay in the C heap, under the tarballs unpacked next."""
+        if len(self.ctx.packuments):
+            self.ctx.packuments.clear()
+            _trim_heap()
 
     # ── the switch ──
 
@@ -161,14 +222,23 @@ class FetchSource:
                 before_ms=self.options.before_ms if apply_before else None,
                 full_metadata=full_metadata,
             )
+        # the other kinds are rare in a tree: their fetchers (tar packing, git) load when needed
         if isinstance(parsed, RemoteSpec):
+            from snpm.fetch.remote import RemoteFetcher
+
             return RemoteFetcher(
                 ctx, parsed.fetch_spec, name=parsed.name, from_spec=parsed.save_spec, integrity=integrity
             )
         if isinstance(parsed, FileSpec):
+            from snpm.fetch.file import FileFetcher
+
             return FileFetcher(ctx, parsed, integrity=integrity)
         if isinstance(parsed, DirectorySpec):
+            from snpm.fetch.directory import DirectoryFetcher
+
             return DirectoryFetcher(ctx, parsed, integrity=integrity)
+        from snpm.fetch.git import GitFetcher
+
         return GitFetcher(ctx, parsed, resolved=resolved, integrity=integrity)
 
     def _check_allowed(self, spec: PackageSpec, is_root: bool) -> None:
@@ -267,14 +337,19 @@ class FetchSource:
     ) -> ExtractResult:
         """pacote.extract: make the package appear at `dest` (emptied first), from the store when
         its integrity is known and stored, else by fetching it once into the store."""
+        from snpm.fetch.store import materialize
+
         fetcher = self.fetcher(spec, where=where, integrity=integrity, resolved=resolved, is_root=is_root)
         known = fetcher.integrity
         cache_dir = self.ctx.cache_dir
         if cache_dir is None:
+            from snpm.fetch.store import write_files
+
             async with self._slot(fetcher):
                 tarball = await fetcher.tarball()
-                unpacked = await self.ctx.cpu(self._unpack, tarball, None)
-                await self.ctx.cpu(write_files, unpacked.files, dest)
+                async with self._unpacking.hold(len(tarball.data)):
+                    unpacked = await self.ctx.cpu(self._unpack, tarball, None)
+                    await self.ctx.cpu(write_files, unpacked.files, dest)
             return ExtractResult(tarball.integrity, tarball.resolved, tarball.from_spec, False)
         if known:
             linked: bool = await self.ctx.cpu(materialize, cache_dir, known, dest)
@@ -288,12 +363,60 @@ class FetchSource:
             tarball.integrity, fetcher.resolved or tarball.resolved, fetcher.from_spec, False
         )
 
+    async def link_stored(self, integrity: str, dest: Path) -> bool:
+        """`extract` for a package the store already holds, without resolving its spec: link it into
+        `dest` and return True; False when the store lacks it (then `extract` as usual).
+
+        Only when no allow-* policy could refuse a kind of spec (all are `all`, the default), since
+        this never looks at what kind of spec the package came from."""
+        cache_dir = self.ctx.cache_dir
+        if cache_dir is None or any(policy != "all" for policy in self.options.allow.values()):
+            return False
+        from snpm.fetch.store import materialize
+
+        linked: bool = await self.ctx.cpu(materialize, cache_dir, integrity, dest)
+        return linked
+
+    def prefetch(self, url: str, *, name: str, integrity: str) -> None:
+        """Start fetching a registry tarball into the store, without waiting: a later `extract` of
+        that integrity links it from there, or joins the download still under way. A failure is
+        dropped here; that `extract` meets it again and reports it. Only while no allow-* policy
+        could refuse it. The store is addressed by integrity, so what is stored is always right."""
+        cache_dir = self.ctx.cache_dir
+        if (
+            cache_dir is None
+            or integrity in self._storing
+            or any(policy != "all" for policy in self.options.allow.values())
+        ):
+            return
+        from snpm.cache.store import has_package
+        from snpm.fetch.remote import RemoteFetcher
+
+        if has_package(cache_dir, integrity):  # one stat(): not worth a thread
+            return
+        fetcher = RemoteFetcher(self.ctx, url, name=name, from_spec=url, integrity=integrity)
+        task = asyncio.ensure_future(self._prefetch(fetcher, integrity))
+        self._prefetches.add(task)
+
+        def settle(done: asyncio.Task[None]) -> None:
+            self._prefetches.discard(done)
+            if not done.cancelled():
+                done.exception()
+
+        task.add_done_callback(settle)
+
+    async def _prefetch(self, fetcher: Fetcher, integrity: str) -> None:
+        async with self._prefetch_slots:
+            await self._store(fetcher, integrity)
+
     def _slot(self, fetcher: Fetcher) -> contextlib.AbstractAsyncContextManager[object]:
         """A download-and-unpack slot. Not for fetchers that run the prepare hook: preparing installs
         dependencies through this same source, and holding slots while waiting for them deadlocks."""
         return contextlib.nullcontext() if fetcher.may_prepare else self._slots
 
     def _unpack(self, tarball: Tarball, key: str | None) -> UnpackedTarball:
+        from snpm.fetch.unpack import unpack
+
         return unpack(
             tarball.data,
             umask=self.options.umask,
@@ -325,11 +448,14 @@ class FetchSource:
         async with self._slot(fetcher):
             tarball = await fetcher.tarball()
             key = known or tarball.integrity
+            from snpm.fetch.unpack import UnpackedTarball
+
             already = getattr(fetcher, "unpacked", None)
             stored = already.stored if isinstance(already, UnpackedTarball) else None
             if stored is not None and stored.integrity == key:
                 return tarball, stored
-            unpacked = await self.ctx.cpu(self._unpack, tarball, key)
+            async with self._unpacking.hold(len(tarball.data)):
+                unpacked = await self.ctx.cpu(self._unpack, tarball, key)
             return tarball, unpacked.stored
 
 

@@ -13,11 +13,14 @@ import posixpath
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from snpm.cache import store
-from snpm.cache.store import PackageFiles
 from snpm.errors import FileSystemError, from_os_error
-from snpm.tarball import PackageFile
+
+if TYPE_CHECKING:
+    from snpm.cache.store import PackageFiles
+    from snpm.tarball import PackageFile
 
 __all__ = ["empty_folder", "materialize", "write_files"]
 

@@ -5,12 +5,13 @@ Each function takes an `InstallContext` (config, environment, logging) and retur
 end renders: a ReifyOutcome for the commands that reify (summarised by `snpm.ops.reify_output`),
 notices for shrinkwrap. npm's rules that live in the commands rather than in arborist are here:
 
-- install: `npm i -g` is not supported yet (ENOTSUP, clearly); without package arguments the
-  root's install scripts (preinstall … postprepare) run after the reify, unless --ignore-scripts;
+- install: global mode (-g) works on `{prefix}/lib` (`snpm.ops.global_mode`), where no arguments
+  mean `.`; locally, without package arguments the root's install scripts (preinstall …
+  postprepare) run after the reify, unless --ignore-scripts;
 - ci: ECIGLOBAL with -g; EUSAGE without a lockfile, or when the lockfile and package.json are out
   of sync (one `Missing:`/`Invalid:` line per problem); node_modules is replaced entirely; neither
   package.json nor the lockfile is written;
-- uninstall: a name is required (`Must provide a package name to remove`);
+- uninstall: a name is required (`Must provide a package name to remove`), except with -g;
 - update: save defaults to false (the lockfile is still written); --depth is ignored with npm's
   warning; names must be bare names (EUPDATEARGS);
 - dedupe: EDEDUPEGLOBAL with -g; every name found more than once is updated, preferring dedupe;
@@ -21,7 +22,6 @@ notices for shrinkwrap. npm's rules that live in the commands rather than in arb
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +30,7 @@ from pathlib import Path
 from snpm import semver
 from snpm.config import Config
 from snpm.errors import SnpmError, UsageError
+from snpm.fetch.options import fetch_options
 from snpm.json_types import JsonValue
 from snpm.lifecycle import (
     Builder,
@@ -41,6 +42,8 @@ from snpm.lifecycle import (
 )
 from snpm.lockfile import format_lockfile
 from snpm.ops import scripts as scripts_ops
+from snpm.ops.audit import with_quick_audit
+from snpm.ops.global_mode import check_npm_self_install, install_args, uninstall_names
 from snpm.ops.reify_bridge import build_node
 from snpm.ops.reify_session import ReifyIO, ReifyOutcome, ReifyRequest, ReifySession
 from snpm.reify.bin_links import BinLinker
@@ -108,24 +111,30 @@ def _no_global(config: Config, message: str, code: str) -> None:
         raise SnpmError(message, code=code)
 
 
-def _global_unsupported(config: Config, what: str) -> None:
+def _global_unsupported(config: Config) -> None:
+    """arborist's buildIdealTree refuses a global tree with nothing to add, remove or update
+    (`npm prune -g`), before it touches anything."""
     if config.is_global:
-        raise SnpmError(
-            f"snpm does not support global {what} (-g) yet; use npm for global packages", code="ENOTSUP"
-        )
+        raise SnpmError("global requires add, rm, or update option")
 
 
 async def install(ctx: InstallContext, specs: Sequence[str]) -> ReifyOutcome:
     """`npm install [<spec>...]`."""
     config = ctx.config
-    _global_unsupported(config, "installs")
     prefix = str(config.local_prefix)
-    # don't try to install the prefix into itself
-    args = tuple(a for a in specs if os.path.abspath(a) != prefix)
     async with ctx.session() as session:
-        outcome = await session.reify(ReifyRequest(add=args))
+        if config.is_global:
+            await check_npm_self_install(
+                session.source,
+                specs,
+                node_version=fetch_options(config).node_version,
+                force=bool(config.get("force")),
+                log=ctx.io.log,
+            )
+        args = install_args(config, specs)
+        outcome = await with_quick_audit(session, await session.reify(ReifyRequest(add=args)))
         # npm runs them even with --dry-run
-        if not args and not config.get("ignore-scripts"):
+        if not args and not config.is_global and not config.get("ignore-scripts"):
             await _root_install_scripts(ctx, session.process_env, prefix)
     return outcome
 
@@ -173,7 +182,7 @@ async def ci(ctx: InstallContext) -> ReifyOutcome:
         if errors:
             raise UsageError(_CI_OUT_OF_SYNC + "\n".join(errors))
         request = ReifyRequest(save=False, clean_install=not options.dry_run)
-        outcome = await session.reify(request, ideal=ideal)
+        outcome = await with_quick_audit(session, await session.reify(request, ideal=ideal))
         if not config.get("ignore-scripts"):
             await _root_install_scripts(ctx, session.process_env, root)
     return outcome
@@ -181,18 +190,14 @@ async def ci(ctx: InstallContext) -> ReifyOutcome:
 
 async def uninstall(ctx: InstallContext, names: Sequence[str]) -> ReifyOutcome:
     """`npm uninstall <name>...`."""
-    config = ctx.config
-    _global_unsupported(config, "uninstalls")
-    if not names:
-        raise SnpmError("Must provide a package name to remove")
+    rm = uninstall_names(ctx.config, names)
     async with ctx.session() as session:
-        return await session.reify(ReifyRequest(rm=tuple(names)))
+        return await with_quick_audit(session, await session.reify(ReifyRequest(rm=rm)))
 
 
 async def update(ctx: InstallContext, names: Sequence[str]) -> ReifyOutcome:
     """`npm update [<name>...]`: package.json is saved only with an explicit --save."""
     config = ctx.config
-    _global_unsupported(config, "updates")
     save = False if config.is_default("save") else bool(config.get("save"))
     if config.get("depth"):
         ctx.io.log(
@@ -203,7 +208,7 @@ async def update(ctx: InstallContext, names: Sequence[str]) -> ReifyOutcome:
         )
     request = ReifyRequest(update_all=not names, update_names=tuple(names), save=save)
     async with ctx.session() as session:
-        return await session.reify(request)
+        return await with_quick_audit(session, await session.reify(request))
 
 
 async def dedupe(ctx: InstallContext) -> ReifyOutcome:
@@ -213,14 +218,14 @@ async def dedupe(ctx: InstallContext) -> ReifyOutcome:
     async with ctx.session() as session:
         names = await dedupe_names(session.root)
         request = ReifyRequest(update_names=names, save=False, prefer_dedupe=True)
-        return await session.reify(request)
+        return await with_quick_audit(session, await session.reify(request))
 
 
 async def prune(ctx: InstallContext) -> ReifyOutcome:
     """`npm prune`: remove what the project does not need (and what --omit leaves out)."""
-    _global_unsupported(ctx.config, "prune")
+    _global_unsupported(ctx.config)
     async with ctx.session() as session:
-        return await session.reify(ReifyRequest(prune_extraneous=True))
+        return await with_quick_audit(session, await session.reify(ReifyRequest(prune_extraneous=True)))
 
 
 async def run_test(ctx: InstallContext, suggest: Suggest) -> None:
@@ -289,7 +294,6 @@ class RebuildOutcome:
 async def rebuild(ctx: InstallContext, args: Sequence[str]) -> RebuildOutcome:
     """`npm rebuild [<spec>...]`: bins and install scripts again, for installed packages."""
     config = ctx.config
-    _global_unsupported(config, "rebuilds")
     async with ctx.session() as session:
         tree = await session.load_actual()
         if args:

@@ -6,6 +6,7 @@ makes while reifying bundles (`prune_bundled_metadeps`).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -153,10 +154,27 @@ def build_node(node: Node, built: IdealTree | None = None, *, with_target: bool 
     )
 
 
+# URLs the WHATWG parser gives back unchanged: lower-case host, no default port, no dot segments
+# or characters it would escape (what registries write)
+_CANONICAL_URL = re.compile(
+    r"(https?://[a-z0-9.-]+(?::[0-9]+)?/)(?:[A-Za-z0-9@%_~+-][A-Za-z0-9@%._~+-]*/?)*\Z"
+)
+
+
 def registry_resolved(resolved: str, registry: str, replace_host: str) -> str | None:
     """arborist #registryResolved: a lockfile URL on the replaced host points at the configured
     registry instead (`replace-registry-host`); anything else is used as it is."""
     from snpm.fetch.options import public_registry_host
+
+    public = public_registry_host()
+    found = _CANONICAL_URL.match(resolved) if "%2e" not in resolved.lower() else None
+    if found is not None and replace_host == "npmjs" and registry == f"https://{public}/":
+        # the common case, decided without parsing: another host's URL is used as it is, and the
+        # public registry's own URL already points where it would be moved to
+        origin = found.group(1)
+        hostname = origin.partition("://")[2].rstrip("/").partition(":")[0]
+        if hostname != public or origin == registry:
+            return resolved
     from snpm.spec.whatwg_url import parse as parse_url
 
     resolved_url = parse_url(resolved)
@@ -165,9 +183,7 @@ def registry_resolved(resolved: str, registry: str, replace_host: str) -> str | 
         return None if resolved_url is None else resolved
     match_url = parse_url(replace_host) if replace_host not in ("npmjs", "always", "never") else None
     match_host = (
-        match_url.hostname
-        if match_url is not None
-        else (public_registry_host() if replace_host == "npmjs" else replace_host)
+        match_url.hostname if match_url is not None else (public if replace_host == "npmjs" else replace_host)
     )
     match_path = match_url.pathname.rstrip("/") if match_url is not None else None
     pathname = resolved_url.pathname

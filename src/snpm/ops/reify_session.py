@@ -17,31 +17,22 @@ node_modules.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from snpm.config import Config
 from snpm.errors import SnpmError
-from snpm.fetch.context import PrepareKind
+from snpm.fetch.base import ResolvedManifest
 from snpm.fetch.options import fetch_options
-from snpm.fetch.source import FetchSource
 from snpm.json_types import JsonObject
-from snpm.lifecycle import (
-    Builder,
-    BuildHooks,
-    BuildNode,
-    BuildOptions,
-    Policy,
-    read_installed_package,
-    run_dependencies_scripts,
-    run_prepare,
-)
-from snpm.ops.context import registry_client
+from snpm.ops.global_mode import global_actual_filter, global_filter_nodes, global_top
 from snpm.ops.reify_bridge import (
     allow_scripts_policy,
     build_node,
@@ -51,17 +42,11 @@ from snpm.ops.reify_bridge import (
     registry_resolved,
     workspace_node_modules,
 )
+from snpm.ops.reify_filtered import keep_unfiltered
 from snpm.ops.reify_save import save_ideal_tree, write_hidden_lockfile
-from snpm.ops.scripts import script_process_env
-from snpm.reify.apply import (
-    ApplyOptions,
-    BundlesLoaded,
-    Reification,
-    ReifyHooks,
-    recover_interrupted,
-    validate_node_modules,
-)
-from snpm.reify.bin_links import BinLinker
+from snpm.reify.bin_links import BinLinker, check_bins
+from snpm.reify.contents import validate_node_modules
+from snpm.reify.hooks import ApplyOptions, BundlesLoaded, ReifyHooks
 from snpm.reify.nodes import ReifyNode
 from snpm.reify.plan import ReifyPlan, diff_trees
 from snpm.reify.save import FileBackup
@@ -69,6 +54,14 @@ from snpm.tree.ideal.build import IdealTree, build_ideal_tree
 from snpm.tree.ideal.options import IdealTreeOptions
 from snpm.tree.load_actual import load_actual
 from snpm.tree.node import Node
+
+if TYPE_CHECKING:
+    from snpm.fetch.context import PrepareKind
+    from snpm.fetch.source import FetchSource
+    from snpm.lifecycle import BuildNode, Policy
+    from snpm.registry_client import RegistryClient
+    from snpm.reify.apply import Reification
+    from snpm.spec import PackageSpec
 
 __all__ = [
     "Progress",
@@ -115,6 +108,8 @@ class ReifyRequest:
     prune_extraneous: bool = False
     # npm ci: replace everything in node_modules, never write package.json or the lockfile
     clean_install: bool = False
+    # npm link: prune=false keeps extraneous nodes (earlier unsaved links) in the ideal tree
+    prune: bool = True
 
 
 @dataclass(slots=True)
@@ -131,12 +126,42 @@ class ReifyOutcome:
     allow_scripts: Policy | None = None
 
 
+# an http(s) URL plain enough that npa reads it as a remote spec and #registryResolved cannot fail
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?/[A-Za-z0-9@%._~/+-]*\Z")
+
+
+def _extractable(node: Node) -> bool:
+    """Whether `_extract` would fetch this node (rather than warn about a damaged lockfile)."""
+    resolved = node.resolved
+    if resolved:
+        return _PLAIN_URL.match(resolved) is not None
+    return bool(node.package_name and node.version)
+
+
 def _flag(flat: Mapping[str, object], key: str) -> bool:
     return bool(flat.get(key))
 
 
 def _opt_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+class _DeferredSource:
+    """The session's FetchSource as the tree builder sees it, made only when first asked."""
+
+    def __init__(self, session: ReifySession) -> None:
+        self._session = session
+
+    async def packument(self, name: str, *, full: bool = False) -> JsonObject:
+        return await self._session.source.packument(name, full=full)
+
+    async def manifest(self, spec: PackageSpec, *, where: Path, is_root: bool = False) -> ResolvedManifest:
+        return await self._session.source.manifest(spec, where=where, is_root=is_root)
+
+    async def extract(
+        self, spec: str, dest: Path, *, integrity: str | None = None, resolved: str | None = None
+    ) -> object:
+        return await self._session.source.extract(spec, dest, integrity=integrity, resolved=resolved)
 
 
 class ReifySession:
@@ -151,6 +176,7 @@ class ReifySession:
         io: ReifyIO,
         workspaces: Sequence[str] = (),
         started: float | None = None,
+        global_: bool | None = None,
     ) -> None:
         self.config = config
         self.command = command
@@ -160,41 +186,69 @@ class ReifySession:
         self.started = time.monotonic() if started is None else started
         flat = config.flat
         self.flat = flat
-        if config.is_global:
-            raise SnpmError(
-                "snpm does not support global installs (-g) yet; use npm for global packages",
-                code="ENOTSUP",
-            )
-        self.root = str(config.local_prefix)
+        # global mode (snpm.ops.global_mode): the -g config, or `npm link`'s global half
+        self.global_ = config.is_global if global_ is None else global_
+        self.root = global_top(config) if self.global_ else str(config.local_prefix)
         self.cache_dir = Path(str(config.get("cache")))
-        self.client = registry_client(config, command, log=io.log)
-        self.source = FetchSource(
-            self.client,
-            cache_dir=self.cache_dir,
-            options=fetch_options(config),
-            log=io.log,
-            prepare=self._prepare,
-        )
-        self.process_env = script_process_env(config, env, command=command, color=io.color)
+        self.fetch_options = fetch_options(config)
+        # made on first use: a reify that needs nothing from the registry (an up-to-date
+        # project) never loads the fetchers, the HTTP cache or aiohttp
+        self._client: RegistryClient | None = None
+        self._source: FetchSource | None = None
+        self._process_env: dict[str, str] | None = None
         self.linker = BinLinker()
         self._policy: Policy | None = None
         self._policy_resolved = False
 
+    @property
+    def client(self) -> RegistryClient:
+        if self._client is None:
+            from snpm.ops.context import registry_client
+
+            self._client = registry_client(self.config, self.command, log=self.io.log)
+        return self._client
+
+    @property
+    def source(self) -> FetchSource:
+        if self._source is None:
+            from snpm.fetch.source import FetchSource
+
+            self._source = FetchSource(
+                self.client,
+                cache_dir=self.cache_dir,
+                options=self.fetch_options,
+                log=self.io.log,
+                prepare=self._prepare,
+            )
+        return self._source
+
+    @property
+    def process_env(self) -> dict[str, str]:
+        """The environment scripts run in (npm's, with PATH through the .bin folders)."""
+        if self._process_env is None:
+            from snpm.ops.scripts import script_process_env
+
+            self._process_env = script_process_env(
+                self.config, self.env, command=self.command, color=self.io.color
+            )
+        return self._process_env
+
     async def __aenter__(self) -> ReifySession:
-        await self.client.__aenter__()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.source.close()
-        await self.client.__aexit__(exc_type, exc, tb)
+        if self._source is not None:
+            self._source.close()
+        if self._client is not None:
+            await self._client.__aexit__(exc_type, exc, tb)
 
     # ── options ──
 
     def ideal_options(self, request: ReifyRequest) -> IdealTreeOptions:
         flat = self.flat
-        if flat.get("installStrategy") == "linked":
+        if flat.get("installStrategy") == "linked" and not self.global_:
             # npm's isolated (.store + symlinks) layout: a hoisted tree would be silently wrong
             raise SnpmError(
                 "snpm does not support install-strategy=linked yet; use hoisted, nested or shallow",
@@ -225,33 +279,54 @@ class ReifySession:
             omit=frozenset(str(o) for o in omit) if isinstance(omit, list) else frozenset(),
             engine_strict=_flag(flat, "engineStrict"),
             default_tag=str(flat.get("defaultTag") or "latest"),
-            node_version=self.source.options.node_version,
-            npm_version=self.source.options.npm_version,
+            node_version=self.fetch_options.node_version,
+            npm_version=self.fetch_options.npm_version,
             os=_opt_str(flat.get("os")),
             cpu=_opt_str(flat.get("cpu")),
             libc=_opt_str(flat.get("libc")),
             workspaces=self.workspaces,
             include_workspace_root=_flag(flat, "includeWorkspaceRoot"),
             workspaces_enabled=flat.get("workspacesEnabled") is not False,
-            global_=False,
+            global_=self.global_,
+            prune=request.prune,
             package_lock=_flag(flat, "packageLock"),
             package_lock_only=_flag(flat, "packageLockOnly"),
             dry_run=_flag(flat, "dryRun"),
             lockfile_version=lockfile_version if isinstance(lockfile_version, int) else None,
             omit_lockfile_registry_resolved=_flag(flat, "omitLockfileRegistryResolved"),
-            cwd=self.root,
+            # npm resolves the specs of a global install from the current directory
+            cwd=None if self.global_ else self.root,
         )
 
     # ── the trees ──
 
     async def build_ideal(self, options: IdealTreeOptions) -> IdealTree:
-        return await build_ideal_tree(self.root, self.source, options, log=self.io.log, extractor=self.source)
+        source = _DeferredSource(self)
+        # downloads start as nodes are placed, when the reify will extract them: not for a dry
+        # run or a lockfile-only run, nor when --omit may leave a placed node out
+        prefetch = not (options.dry_run or options.package_lock_only or options.omit or self.global_)
+        prefetch = prefetch and not os.environ.get("SNPM_NO_PREFETCH")  # TEMP A/B
+        try:
+            return await build_ideal_tree(
+                self.root,
+                source,
+                options,
+                log=self.io.log,
+                extractor=source,
+                on_placed=self._prefetch if prefetch else None,
+            )
+        finally:
+            # the packuments are the bulk of a resolution's memory; the reify does not need them
+            if self._source is not None:
+                self._source.forget_packuments()
 
-    async def load_actual(self) -> Node:
+    async def load_actual(self, child_filter: Callable[[Node, str], bool] | None = None) -> Node:
         flat = self.flat
         return await load_actual(
             self.root,
             ignore_missing=True,
+            global_=self.global_,
+            child_filter=child_filter or (lambda node, kid: True),
             install_links=_flag(flat, "installLinks"),
             legacy_peer_deps=_flag(flat, "legacyPeerDeps"),
             install_strategy=str(flat.get("installStrategy") or "hoisted"),
@@ -264,9 +339,13 @@ class ReifySession:
         options = ideal.options if ideal is not None else self.ideal_options(request)
         lock_only = options.package_lock_only
         dry_run = options.dry_run
+        if lock_only and self.global_:
+            raise SnpmError("cannot generate lockfile for global packages", code="ESHRINKWRAPGLOBAL")
         nm = os.path.join(self.root, "node_modules")
         if not lock_only and not dry_run:
             os.makedirs(self.root, exist_ok=True)
+            from snpm.reify.retire import recover_interrupted
+
             validate_node_modules(nm, force=options.force, log=self.io.log)
             recover_interrupted(self.root, self.io.log)
         if lock_only:
@@ -283,6 +362,10 @@ class ReifySession:
         elif request.clean_install:
             built = await self.build_ideal(options)
             actual = empty_tree(self.root)
+        elif self.global_:
+            # the global space is loaded after the ideal tree, keeping only what was asked for
+            built = await self.build_ideal(options)
+            actual = await self.load_actual(global_actual_filter(built))
         else:
             built, actual = await asyncio.gather(self.build_ideal(options), self.load_actual())
         self._prune_if_asked(built, request)
@@ -293,6 +376,8 @@ class ReifySession:
                 plan, built.root, built, True, False, self.started, self.allow_scripts_policy()
             )
         clean = tuple(workspace_node_modules(built.root)) if request.clean_install else ()
+        from snpm.reify.apply import Reification
+
         reification = Reification(
             plan,
             ApplyOptions(root=self.root, force=options.force, clean_folders=clean),
@@ -302,13 +387,17 @@ class ReifySession:
         backups: list[FileBackup] = []
         try:
             self._mark_failed_optional(reification)
-            backups = self._save_ideal_tree(built, request)
+            # the global space has no package.json, lockfile or hidden lockfile
+            backups = [] if self.global_ else self._save_ideal_tree(built, request)
             self._clean_inert(built.root)
             self._clean_trash(built.root, reification.trash)
-            hidden = Path(nm) / ".package-lock.json"
-            backups.append(FileBackup.take(hidden))
-            lock_saved = any(b.path.name in ("package-lock.json", "npm-shrinkwrap.json") for b in backups)
-            write_hidden_lockfile(built, hidden, lock_saved=lock_saved)
+            # a filtered diff left the rest of node_modules as it was: the tree must say so
+            keep_unfiltered(built.root, actual, reification.plan.filter_set)
+            if not self.global_:
+                hidden = Path(nm) / ".package-lock.json"
+                backups.append(FileBackup.take(hidden))
+                lock_saved = any(b.path.name in ("package-lock.json", "npm-shrinkwrap.json") for b in backups)
+                write_hidden_lockfile(built, hidden, lock_saved=lock_saved)
             terminated = reification.terminated_error()
             if terminated is not None:
                 raise terminated
@@ -318,13 +407,20 @@ class ReifySession:
             await reification.rollback()
             raise
         reification.commit()
+        if not self.global_:
+            # npm removes its trash before it saves the hidden lockfile, which must be the newest
+            # thing in node_modules (or the next run ignores it); the commit just removed ours
+            with contextlib.suppress(OSError):
+                os.utime(Path(nm) / ".package-lock.json")
         await self._dependencies_scripts(built, plan)
         return ReifyOutcome(plan, built.root, built, False, False, self.started, self.allow_scripts_policy())
 
     def _plan(self, actual: Node, built: IdealTree, options: IdealTreeOptions) -> ReifyPlan:
         ideal = built.root
         filter_nodes: list[ReifyNode] = []
-        if options.workspaces_enabled and options.workspaces:
+        if self.global_:
+            filter_nodes.extend(global_filter_nodes(built, actual))
+        elif options.workspaces_enabled and options.workspaces:
             for name in options.workspaces:
                 for tree in (ideal, actual):
                     node = tree.children.get(name)
@@ -403,19 +499,45 @@ class ReifySession:
         plan = self._plan(actual, built, built.options)
         return BundlesLoaded(plan, tuple(missing), tuple(trash))
 
-    async def _extract(self, node: ReifyNode) -> None:
-        assert isinstance(node, Node)
-        res: str | None = None
+    def _fetch_spec(self, node: Node) -> str | None:
+        """What arborist hands pacote.extract for a node (None: a damaged lockfile entry)."""
         if node.resolved:
             fetch_from = registry_resolved(
                 node.resolved,
                 str(self.flat.get("registry")),
                 str(self.flat.get("replaceRegistryHost") or "npmjs"),
             )
-            if fetch_from:
-                res = f"{node.name}@{fetch_from}"
-        elif node.package_name and node.version:
-            res = f"{node.package_name}@{node.version}"
+            return f"{node.name}@{fetch_from}" if fetch_from else None
+        if node.package_name and node.version:
+            return f"{node.package_name}@{node.version}"
+        return None
+
+    def _prefetch(self, node: Node) -> None:
+        """A node the ideal tree just placed: start getting its tarball into the store. Only
+        registry packages that install on any platform (an optional one that cannot run here is
+        made inert, and never fetched, once the tree is complete)."""
+        integrity = node.integrity
+        if not integrity or node.is_link or not _extractable(node):
+            return
+        package = node.package
+        resolved = node.resolved
+        if not resolved or package.get("os") or package.get("cpu") or package.get("libc"):
+            return
+        url = registry_resolved(
+            resolved, str(self.flat.get("registry")), str(self.flat.get("replaceRegistryHost") or "npmjs")
+        )
+        if url:
+            self.source.prefetch(url, name=node.name, integrity=integrity)
+
+    async def _extract(self, node: ReifyNode) -> None:
+        assert isinstance(node, Node)
+        if (
+            node.integrity
+            and _extractable(node)
+            and await self.source.link_stored(node.integrity, Path(node.path or ""))
+        ):
+            return
+        res = self._fetch_spec(node)
         if res is None:
             self.io.log(
                 "warn",
@@ -445,6 +567,8 @@ class ReifySession:
             raise SnpmError(
                 f"snpm cannot prepare git dependencies that need a build yet: {folder}", code="ENOTSUP"
             )
+        from snpm.lifecycle import run_prepare
+
         await run_prepare(
             str(folder),
             manifest,
@@ -468,8 +592,12 @@ class ReifySession:
         failed: list[ReifyNode] = []
         by_path: dict[str, Node] = {}
         build_nodes: list[BuildNode] = []
+        # without scripts a build only links bins: the nodes without any take no part in it
+        bins_only = _flag(flat, "ignoreScripts")
         for node in nodes:
             assert isinstance(node, Node)
+            if bins_only and not node.package.get("bin"):
+                continue
             by_path[node.path or ""] = node
             build_nodes.append(build_node(node, built))
         force = _flag(flat, "force")
@@ -483,6 +611,8 @@ class ReifySession:
             found = by_path.get(b.path)
             if found is not None:
                 failed.append(found)
+
+        from snpm.lifecycle import Builder, BuildHooks, BuildOptions, read_installed_package
 
         builder = Builder(
             BuildOptions(
@@ -500,6 +630,7 @@ class ReifySession:
             BuildHooks(
                 env=self.process_env,
                 link_bins=link_bins,
+                check_bins=lambda b: check_bins(b.package, b.path, top=True, global_=True, force=force),
                 read_package=read_installed_package,
                 on_optional_failure=on_optional_failure,
                 banner=self.io.banner,
@@ -545,9 +676,11 @@ class ReifySession:
                 node.parent = None
 
     async def _dependencies_scripts(self, built: IdealTree, plan: ReifyPlan) -> None:
-        if _flag(self.flat, "ignoreScripts") or plan.is_empty:
+        if _flag(self.flat, "ignoreScripts") or plan.is_empty or self.global_:
             return
         target = built.root.target
+        from snpm.lifecycle import run_dependencies_scripts
+
         await run_dependencies_scripts(
             target.path or self.root,
             target.package,

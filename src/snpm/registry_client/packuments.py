@@ -18,9 +18,18 @@ from typing import Unpack
 from snpm.errors import HttpError, NetworkError
 from snpm.json_types import JsonObject
 from snpm.redact import redact
-from snpm.registry_client.client import RegistryClient, RequestOptions
+from snpm.registry_client.client import RegistryClient, RegistryResponse, RequestOptions
 
-__all__ = ["CORGI_ACCEPT", "FULL_ACCEPT", "escaped_name", "fetch_packument", "packument_url"]
+__all__ = [
+    "CORGI_ACCEPT",
+    "FULL_ACCEPT",
+    "content_length",
+    "escaped_name",
+    "fetch_packument",
+    "fetch_packument_response",
+    "not_a_packument",
+    "packument_url",
+]
 
 CORGI_ACCEPT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"
 FULL_ACCEPT = "application/json"
@@ -35,6 +44,50 @@ def packument_url(registry: str, name: str) -> str:
     return f"{registry.rstrip('/')}/{escaped_name(name)}"
 
 
+async def fetch_packument_response(
+    client: RegistryClient,
+    name: str,
+    *,
+    full: bool = False,
+    **options: Unpack[RequestOptions],
+) -> RegistryResponse:
+    """The answer carrying the packument of `name`, body undecoded (callers that decode only the
+    fields they need, like snpm.fetch's lazy packuments). Same request, retry and errors as
+    `fetch_packument`."""
+    registry = options.get("registry") or client.registry_for(name)
+    url = packument_url(registry, name)
+    extra = dict(options.get("headers") or {})
+    headers = {
+        **extra,
+        "pacote-req-type": "packument",
+        "pacote-pkg-id": f"registry:{name}",
+        "accept": FULL_ACCEPT if full else CORGI_ACCEPT,
+    }
+    call: RequestOptions = {**options, "registry": registry, "headers": headers}
+    try:
+        return await client.request("GET", url, **call)
+    except HttpError as err:
+        if err.code != "E404" or full:
+            raise
+        retry: RequestOptions = {**options, "registry": registry, "headers": extra}
+        return await fetch_packument_response(client, name, full=True, **retry)
+
+
+def not_a_packument(url: str) -> NetworkError:
+    """The error for a body that is JSON but not an object."""
+    return NetworkError(
+        f"invalid json response body at {redact(url)} reason: not a packument",
+        code="FETCH_ERROR",
+        extra={"type": "invalid-json", "errno": "FETCH_ERROR"},
+    )
+
+
+def content_length(response: RegistryResponse) -> int | None:
+    """pacote's `_contentLength`: the response's content-length, when it is a number."""
+    length = response.headers.get("content-length")
+    return int(length) if length and length.isdigit() else None
+
+
 async def fetch_packument(
     client: RegistryClient,
     name: str,
@@ -47,31 +100,11 @@ async def fetch_packument(
     `options` are the client's per-call options (e.g. `cache_mode`, `pkgid`); `registry` defaults to
     the one the name's scope selects.
     """
-    registry = options.get("registry") or client.registry_for(name)
-    url = packument_url(registry, name)
-    extra = dict(options.get("headers") or {})
-    headers = {
-        **extra,
-        "pacote-req-type": "packument",
-        "pacote-pkg-id": f"registry:{name}",
-        "accept": FULL_ACCEPT if full else CORGI_ACCEPT,
-    }
-    call: RequestOptions = {**options, "registry": registry, "headers": headers}
-    try:
-        response = await client.request("GET", url, **call)
-    except HttpError as err:
-        if err.code != "E404" or full:
-            raise
-        retry: RequestOptions = {**options, "registry": registry, "headers": extra}
-        return await fetch_packument(client, name, full=True, **retry)
+    response = await fetch_packument_response(client, name, full=full, **options)
     document = response.json()
     if not isinstance(document, dict):
-        raise NetworkError(
-            f"invalid json response body at {redact(response.url)} reason: not a packument",
-            code="FETCH_ERROR",
-            extra={"type": "invalid-json", "errno": "FETCH_ERROR"},
-        )
-    length = response.headers.get("content-length")
-    if length and length.isdigit():
-        document["_contentLength"] = int(length)
+        raise not_a_packument(response.url)
+    length = content_length(response)
+    if length is not None:
+        document["_contentLength"] = length
     return document

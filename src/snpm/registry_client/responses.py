@@ -226,12 +226,32 @@ def _tls_error(url: str, err: BaseException) -> NetworkError:
     return _system_error(url, str(reason), "EPROTO", None)
 
 
-def network_error(url: str, err: BaseException, *, host: str = "", port: int | None = None) -> SnpmError:
-    """A connection-level failure (aiohttp/asyncio/OS exception) as node would have reported it."""
-    import aiohttp  # lazy: keeps this module cheap to import for error rendering
+def _is_aiohttp_error(err: BaseException) -> bool:
+    # aiohttp's connection errors are OSErrors too: leave them to the aiohttp branch
+    return type(err).__module__.startswith("aiohttp")
 
+
+def _connect_error(url: str, os_err: OSError, host: str, port: int | None) -> NetworkError:
+    """No connection: a failed lookup (getaddrinfo), else a refused or unreachable connect."""
+    if isinstance(os_err, socket.gaierror):
+        code = "EAI_AGAIN" if os_err.errno == socket.EAI_AGAIN else "ENOTFOUND"
+        return _system_error(url, f"getaddrinfo {code} {host}", code, "getaddrinfo")
+    number = os_err.errno
+    known = (_CONNECT_CODES.get(number) or errno_mod.errorcode.get(number)) if number else None
+    # No errno: every address of the host failed ("Multiple exceptions"), node's AggregateError.
+    connect_code = known or "ECONNREFUSED"
+    address = _connect_address(os_err, host, port)
+    return _system_error(url, f"connect {connect_code} {address}", connect_code, "connect")
+
+
+def network_error(url: str, err: BaseException, *, host: str = "", port: int | None = None) -> SnpmError:
+    """A connection-level failure (http1/aiohttp/asyncio/OS exception) as node would have reported it."""
     if isinstance(err, SnpmError):
         return err
+    if not _is_aiohttp_error(err):
+        return _plain_network_error(url, err)
+    import aiohttp  # lazy: only a request that went through aiohttp can fail with its errors
+
     if isinstance(err, aiohttp.ClientConnectorCertificateError):
         return _tls_error(url, err.certificate_error)
     if isinstance(err, aiohttp.ClientConnectorSSLError | aiohttp.ClientSSLError):
@@ -239,18 +259,9 @@ def network_error(url: str, err: BaseException, *, host: str = "", port: int | N
     if isinstance(err, ssl.SSLError):
         return _tls_error(url, err)
     if isinstance(err, aiohttp.ClientConnectorError):
-        os_err = err.os_error
-        target_host = err.host or host
-        if isinstance(os_err, socket.gaierror) or isinstance(err, aiohttp.ClientConnectorDNSError):
-            gai = os_err.errno if isinstance(os_err, socket.gaierror) else None
-            code = "EAI_AGAIN" if gai == socket.EAI_AGAIN else "ENOTFOUND"
-            return _system_error(url, f"getaddrinfo {code} {target_host}", code, "getaddrinfo")
-        number = os_err.errno
-        known = (_CONNECT_CODES.get(number) or errno_mod.errorcode.get(number)) if number else None
-        # No errno: every address of the host failed ("Multiple exceptions"), node's AggregateError.
-        connect_code = known or "ECONNREFUSED"
-        address = _connect_address(os_err, target_host, err.port or port)
-        return _system_error(url, f"connect {connect_code} {address}", connect_code, "connect")
+        if isinstance(err, aiohttp.ClientConnectorDNSError) and not isinstance(err.os_error, socket.gaierror):
+            return _system_error(url, f"getaddrinfo ENOTFOUND {err.host or host}", "ENOTFOUND", "getaddrinfo")
+        return _connect_error(url, err.os_error, err.host or host, err.port or port)
     if isinstance(err, aiohttp.ServerDisconnectedError):
         return _system_error(url, "socket hang up", "ECONNRESET", None)
     if isinstance(err, aiohttp.ClientPayloadError):
@@ -266,4 +277,26 @@ def network_error(url: str, err: BaseException, *, host: str = "", port: int | N
         return _system_error(url, f"read {code}", code, "read")
     if isinstance(err, aiohttp.ClientError):
         return _system_error(url, str(err) or type(err).__name__, "ECONNRESET", None)
+    return _system_error(url, str(err) or type(err).__name__, "EIO", None)
+
+
+def _plain_network_error(url: str, err: BaseException) -> SnpmError:
+    """network_error for the http1 client's, asyncio's and the OS's exceptions."""
+    from snpm.registry_client import http1
+
+    if isinstance(err, http1.ConnectError):
+        return _connect_error(url, err.os_error, err.host, err.port)
+    if isinstance(err, http1.DisconnectedError):
+        return _system_error(url, "socket hang up", "ECONNRESET", None)
+    if isinstance(err, http1.PayloadError):
+        return NetworkError(
+            f"Invalid response body while trying to fetch {redact(url)}: {err}",
+            code="ECONNRESET",
+            extra={"type": "system", "errno": "ECONNRESET"},
+        )
+    if isinstance(err, ssl.SSLError):
+        return _tls_error(url, err)
+    if isinstance(err, OSError) and err.errno is not None:
+        code = _CONNECT_CODES.get(err.errno) or errno_mod.errorcode.get(err.errno, "EIO")
+        return _system_error(url, f"read {code}", code, "read")
     return _system_error(url, str(err) or type(err).__name__, "EIO", None)

@@ -1,4 +1,5 @@
-"""The one aiohttp session of a RegistryClient: connection pool, DNS cache, TLS and proxies.
+"""The connections of a RegistryClient: our own HTTP/1.1 pool (snpm.registry_client.http1) for
+GETs, one aiohttp session for the rest; DNS caches, TLS and proxies.
 
 What @npmcli/agent gives npm, and how it maps onto aiohttp:
 - keep-alive with at most `maxsockets` connections per origin (TCPConnector `limit_per_host`; npm's
@@ -8,7 +9,8 @@ What @npmcli/agent gives npm, and how it maps onto aiohttp:
   of lookups arrives at once;
 - TLS: `strict-ssl=false` turns verification off; `ca`/`cafile` *replace* the trusted roots (node's
   `ca` option); `cert`/`key` or a registry's `certfile`/`keyfile` add a client certificate. Contexts
-  are built lazily (loading the system store costs milliseconds) and cached per client certificate;
+  are built lazily (loading the system store costs tens of milliseconds) and cached per client
+  certificate; without any of those settings aiohttp's own default context is used;
 - proxies: npm-registry-fetch passes `https-proxy || proxy` for every URL; without one the agent reads
   the environment (`https_proxy` for https URLs, `https_proxy || http_proxy || proxy` for http ones).
   `noproxy` (else `no_proxy`) lists domain suffixes matched segment by segment from the right.
@@ -24,7 +26,7 @@ import base64
 import os
 import ssl
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -33,6 +35,8 @@ from snpm.registry_client.settings import ClientSettings
 
 if TYPE_CHECKING:
     import aiohttp
+
+    from snpm.registry_client.http1 import Http1Pool
 
 __all__ = ["Transport", "is_no_proxy", "proxy_for"]
 
@@ -108,8 +112,91 @@ class Transport:
         self._session = session
         self._owns_session = session is None
         self._ssl_contexts: dict[tuple[str, str], ssl.SSLContext] = {}
+        # True: verifying (CAs loaded on demand), False: not verifying, None: verifying, every CA
+        self._plain_contexts: dict[bool | None, ssl.SSLContext] = {}
+        self._lazy_trust = False
         self._cas: tuple[str, ...] | None = None
         self._cas_loaded = False
+        self._http1: Http1Pool | None = None
+
+    def uses_http1(self, method: str) -> bool:
+        """Whether a request (without a proxy or a body) goes through our own HTTP/1.1 client:
+        GETs and HEADs, unless a session was injected (tests), which then carries everything."""
+        return self._owns_session and method in ("GET", "HEAD")
+
+    @property
+    def http1(self) -> Http1Pool:
+        if self._http1 is None:
+            from snpm.registry_client.http1 import Http1Pool
+
+            settings = self._settings
+            self._http1 = Http1Pool(
+                limit_per_host=settings.maxsockets, local_address=settings.local_address or None
+            )
+        return self._http1
+
+    def ssl_context_for(
+        self, url: str, cert: str | None = None, key: str | None = None
+    ) -> ssl.SSLContext | None:
+        """`ssl_for` as a context for the http1 client: None for plain http, and the default
+        contexts (verifying or not) made here rather than taken from aiohttp."""
+        setting = self.ssl_for(url, cert, key)
+        if not isinstance(setting, bool):
+            return setting
+        if urlsplit(url).scheme != "https":
+            return None
+        ctx = self._plain_contexts.get(setting)
+        if ctx is None:
+            if setting:
+                lazy = self._lazy_default_context()
+                self._lazy_trust = lazy is not None
+                ctx = lazy or ssl.create_default_context()
+            else:
+                # no verification: no CA bundle to load either
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            ctx.set_alpn_protocols(["http/1.1"])
+            self._plain_contexts[setting] = ctx
+        return ctx
+
+    def _lazy_default_context(self) -> ssl.SSLContext | None:
+        """A verifying context over the system's CA *folder* only (hashed names): OpenSSL reads the
+        one issuer it needs at the handshake, where the default context parses the whole bundle
+        file up front (~25 ms of CPU per process). It trusts a subset of what the default context
+        trusts, so `ssl_fallback` (the default context) is tried whenever it cannot verify: the
+        outcome is always the default context's."""
+        capath = ssl.get_default_verify_paths().capath
+        if not capath or not os.path.isdir(capath):
+            return None
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            ctx.load_verify_locations(capath=capath)
+        except (OSError, ssl.SSLError):
+            return None
+        return ctx
+
+    def ssl_fallback(
+        self, url: str, cert: str | None = None, key: str | None = None
+    ) -> Callable[[], ssl.SSLContext] | None:
+        """What makes the context to retry with when `ssl_context_for`'s cannot verify a
+        certificate: only for its on-demand default context (a configured `ca` is final)."""
+        if not self._lazy_trust or self.ssl_for(url, cert, key) is not True:
+            return None
+
+        def full() -> ssl.SSLContext:
+            ctx = self._plain_contexts.get(None)
+            if ctx is None:
+                ctx = self._plain_contexts[None] = ssl.create_default_context()
+                ctx.set_alpn_protocols(["http/1.1"])
+            return ctx
+
+        return full
+
+    def timeout_seconds(self, timeout_ms: int | None = None) -> float:
+        # npm-registry-fetch: `timeout: opts.timeout || 30 * 1000`, so 0 means 30 s, not "none".
+        ms = timeout_ms if timeout_ms is not None else self._settings.fetch_timeout
+        return (ms or 30_000) / 1000
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -139,12 +226,16 @@ class Transport:
         )
 
     async def close(self) -> None:
+        if self._http1 is not None:
+            await self._http1.close()
+            self._http1 = None
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
 
     def ssl_for(self, url: str, cert: str | None = None, key: str | None = None) -> ssl.SSLContext | bool:
-        """The TLS setting for one request: False (no verification), or a context."""
+        """The TLS setting for one request: False (no verification), True (aiohttp's own verifying
+        context over the system's trusted roots), or a context of our own."""
         if urlsplit(url).scheme != "https":
             return True
         settings = self._settings
@@ -152,12 +243,16 @@ class Transport:
         key = key or settings.key
         if not settings.strict_ssl and not (cert and key):
             return False
+        if not self._cas_loaded:  # cafile is read once per client, not per request
+            self._cas, self._cas_loaded = settings.trusted_cas(), True
+        cas = self._cas
+        if not cas and not (cert and key):
+            # aiohttp builds its default context when imported; a second one would load the
+            # system's CA bundle again (~30 ms of CPU)
+            return True
         cache_key = (cert or "", key or "")
         ctx = self._ssl_contexts.get(cache_key)
         if ctx is None:
-            if not self._cas_loaded:  # cafile is read once per client, not per request
-                self._cas, self._cas_loaded = settings.trusted_cas(), True
-            cas = self._cas
             if cas:
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
                 ctx.load_verify_locations(cadata="\n".join(cas))
@@ -181,7 +276,5 @@ class Transport:
     def timeout(self, timeout_ms: int | None = None) -> aiohttp.ClientTimeout:
         import aiohttp
 
-        # npm-registry-fetch: `timeout: opts.timeout || 30 * 1000`, so 0 means 30 s, not "none".
-        ms = timeout_ms if timeout_ms is not None else self._settings.fetch_timeout
-        seconds = (ms or 30_000) / 1000
+        seconds = self.timeout_seconds(timeout_ms)
         return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=seconds, sock_read=seconds)

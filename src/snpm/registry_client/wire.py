@@ -6,7 +6,8 @@ retries network errors and 408/420/429/5xx answers after promise-retry's back-of
 retries are spent. npm's one exception is kept: a request timeout is retried, while an error whose
 code is in RETRY_ERRORS *and* whose type is `request-timeout` is not (no error has both today).
 
-`WireResponse.read()` reads the body in chunks; when an integrity is expected it hashes each chunk as
+Requests go out through the transport's own HTTP/1.1 client (`http1`) when they can (GETs and HEADs
+without a proxy or an injected session), else through aiohttp. `WireResponse.read()` reads the body in chunks; when an integrity is expected it hashes each chunk as
 it arrives (ssri's integrity stream) and raises EINTEGRITY after the last one.
 """
 
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from snpm.errors import NetworkError, SnpmError
@@ -64,6 +65,41 @@ def _joined_headers(raw: Mapping[str, list[str]]) -> dict[str, str]:
     return {name: ", ".join(values) for name, values in raw.items()}
 
 
+class RawResponse(Protocol):
+    """What a WireResponse reads from: an http1 response, or aiohttp's through `_AiohttpResponse`."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    def iter_chunked(self, size: int) -> AsyncIterator[bytes]: ...
+    async def read(self) -> bytes: ...
+    def release(self) -> None: ...
+
+
+class _AiohttpResponse:
+    """aiohttp's ClientResponse as a RawResponse."""
+
+    __slots__ = ("_response", "headers", "reason", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status = response.status
+        self.reason = response.reason or ""
+        self.headers = list(response.headers.items())
+
+    def iter_chunked(self, size: int) -> AsyncIterator[bytes]:
+        return self._response.content.iter_chunked(size)
+
+    async def read(self) -> bytes:
+        return await self._response.read()
+
+    def release(self) -> None:
+        self._response.release()
+
+
 class WireResponse:
     """A network answer: status and headers now, the body on `read()` (once)."""
 
@@ -84,7 +120,7 @@ class WireResponse:
 
     def __init__(
         self,
-        response: aiohttp.ClientResponse,
+        response: RawResponse,
         url: str,
         attempts: int,
         *,
@@ -96,7 +132,7 @@ class WireResponse:
         self.status = response.status
         self.reason = response.reason or ""
         raw: dict[str, list[str]] = {}
-        for name, value in response.headers.items():
+        for name, value in response.headers:
             raw.setdefault(name.lower(), []).append(value)
         self.raw_headers = raw
         self.headers = _joined_headers(raw)
@@ -118,14 +154,14 @@ class WireResponse:
                 chunks.append(await self._response.read())
             else:
                 # ssri's integrity stream: hash each chunk as it arrives
-                async for chunk in self._response.content.iter_chunked(_CHUNK):
+                async for chunk in self._response.iter_chunked(_CHUNK):
                     hasher.update(chunk)
                     chunks.append(chunk)
         except TimeoutError:
             raise idle_timeout_error(self.url, self._timeout_host) from None
         except SnpmError:
             raise
-        except Exception as err:  # aiohttp payload/connection errors
+        except Exception as err:  # payload/connection errors
             raise network_error(self.url, err) from None
         finally:
             self._response.release()
@@ -155,8 +191,6 @@ async def send_once(
     integrity: str | None,
     algorithms: tuple[str, ...],
 ) -> WireResponse:
-    import yarl
-
     proxy, proxy_headers = transport.proxy_options(url)
     if proxy_headers and not url.startswith("https:"):
         # A plain-http request goes to the proxy as it is: its credentials ride on the request itself
@@ -177,25 +211,39 @@ async def send_once(
     else:
         url_to_send = url
     try:
-        target: yarl.URL = yarl.URL(url_to_send, encoded=True)
-        response = await transport.session.request(
-            method,
-            target,
-            headers=headers,
-            data=body,
-            allow_redirects=False,
-            proxy=proxy,
-            proxy_headers=proxy_headers,
-            ssl=transport.ssl_for(url, cert, key),
-            timeout=transport.timeout(timeout_ms),
-        )
+        raw: RawResponse
+        if proxy is None and body is None and transport.uses_http1(method):
+            raw = await transport.http1.request(
+                method,
+                url_to_send,
+                headers,
+                ssl_context=transport.ssl_context_for(url, cert, key),
+                timeout=transport.timeout_seconds(timeout_ms),
+                ssl_fallback=transport.ssl_fallback(url, cert, key),
+            )
+        else:
+            import yarl
+
+            target: yarl.URL = yarl.URL(url_to_send, encoded=True)
+            response = await transport.session.request(
+                method,
+                target,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+                ssl=transport.ssl_for(url, cert, key),
+                timeout=transport.timeout(timeout_ms),
+            )
+            raw = _AiohttpResponse(response)
     except TimeoutError:
         raise request_timeout_error(url) from None
     except SnpmError:
         raise
     except Exception as err:  # aiohttp/OS errors of any kind become node-style network errors
         raise network_error(url, err) from None
-    return WireResponse(response, url, attempt, integrity=integrity, algorithms=algorithms)
+    return WireResponse(raw, url, attempt, integrity=integrity, algorithms=algorithms)
 
 
 async def send_with_retries(

@@ -294,7 +294,7 @@ def _load(
             meta = TreeMeta.load(loader.tree.path or path, hidden_lockfile=True)
             if meta.loaded_from_disk:
                 loader.tree.meta = meta
-                load_virtual(meta, loader.tree, root_option_provided=True)
+                load_virtual(meta, loader.tree, root_option_provided=False)
                 _set_workspaces(loader.tree)
                 loader.transplant(root)
                 return loader.tree

@@ -51,6 +51,10 @@ def check_root_edges(meta: TreeMeta, root: Node) -> bool:
     """Whether the lockfile's root entry disagrees with the root's edges (`#checkRootEdges`)."""
     if not meta.loaded_from_disk or meta.ancient_lockfile:
         return False
+    if meta.tree is root:
+        # the root was added to this meta first (loadActual's hidden lockfile): arborist's
+        # Shrinkwrap.get('') then answers from the root node itself, which always agrees
+        return False
     lock = meta.get(meta.path)
     prod = dict(_map(lock.get("dependencies")))
     dev = _map(lock.get("devDependencies"))

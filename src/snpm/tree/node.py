@@ -578,8 +578,8 @@ class Node:
         if self.overrides is not None:
             edge.overrides = self.overrides.get_edge_rule(edge)
         self.edges_out.set(edge.name, edge)
-        inventory = self.root.inventory
-        if inventory.has(self):
+        inventory = self.root._inventory  # none yet: nothing is indexed there
+        if inventory is not None and inventory.has(self):
             inventory.index_edge(self, edge.name)
 
     def recalculate_out_edges_overrides(self) -> None:
@@ -632,7 +632,8 @@ class Node:
         root = self.root
         if not root.realpath or not self.path:
             return
-        root.inventory.delete(self)
+        if root._inventory is not None:
+            root._inventory.delete(self)
         root.tops.pop(self, None)
         if root.meta is not None:
             root.meta.delete(self.path)

@@ -72,7 +72,14 @@ def set_root(node: Node, root: Node | None) -> None:
             edge.reload()
 
     family: dict[Node, None] = dict.fromkeys(
-        n for n in [*node.fs_children, *node.children.values(), *node.inventory.values()] if n is not node
+        n
+        # a node that never was a root has no inventory: do not make one just to read it
+        for n in [
+            *node.fs_children,
+            *node.children.values(),
+            *(node._inventory.values() if node._inventory is not None else ()),
+        ]
+        if n is not node
     )
     for child in family:
         if child.root is not root:

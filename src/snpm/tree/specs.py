@@ -30,6 +30,7 @@ def npa(arg: str, where: str | None = None) -> PackageSpec | None:
 
 
 _GIT_HOSTS = ("github", "gitlab", "bitbucket", "sr.ht")
+_NETWORK_SCHEMES = ("https://", "http://", "git+", "git://")
 
 
 def _plain_tarball_url(resolved: str) -> bool:
@@ -76,8 +77,11 @@ def from_path(node: Node, edge: Edge | None) -> str:
             if source is not None:
                 return source.root.realpath or ""
             return node.root.realpath or ""
-    if node.resolved:
-        spec = npa(node.resolved)
+    resolved = node.resolved
+    # a URL with a network scheme never parses as a `file:` spec: skip npa (URL parsing is costly
+    # and every registry node has its own tarball URL)
+    if resolved and not resolved.startswith(_NETWORK_SCHEMES):
+        spec = npa(resolved)
         if spec is not None and spec.type == "file":
             return dirname(spec.fetch_spec or "")
     return node.realpath or ""

@@ -176,6 +176,35 @@ def test_strict_ssl_with_a_private_ca(tmp_path: Path) -> None:
         registry.stop_thread()
 
 
+def test_ca_only_in_the_bundle_file_is_trusted_through_the_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default trust is first read on demand from the CA folder; a CA found only in the bundle
+    file (SSL_CERT_FILE) is still trusted, as by Python's default context."""
+    ca_pem, server_pem, server_key = make_certificates(tmp_path)
+    empty = tmp_path / "certs"
+    empty.mkdir()
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_pem))
+    monkeypatch.setenv("SSL_CERT_DIR", str(empty))
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(server_pem, server_key)
+    registry = FakeRegistry(ssl_context=server_ctx)
+    registry.start_in_thread()
+    try:
+        registry.add_packument("demo")
+        for name in ("one", "two"):
+            registry.add_packument(name)
+
+        async def body(c: RegistryClient) -> None:
+            await c.get_json("demo")
+            await asyncio.gather(c.get_json("one"), c.get_json("two"))
+
+        with_client(settings_for(registry, fetch_retries=0), body)
+        assert len(registry.requests) == 3
+    finally:
+        registry.stop_thread()
+
+
 # ── proxy ──
 
 
@@ -250,17 +279,17 @@ def test_concurrent_lookups_of_one_host_resolve_once(
     fake_registry: FakeRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A burst of requests to a new host makes one DNS lookup (this machine's resolver stalls on bursts)."""
-    from aiohttp.resolver import DefaultResolver
+    from snpm.registry_client.http1 import Http1Pool
 
     calls: list[str] = []
-    original = DefaultResolver.resolve
+    original = Http1Pool._lookup
 
     async def counting(self: Any, host: str, *args: Any, **kwargs: Any) -> Any:
         calls.append(host)
         await asyncio.sleep(0.05)  # a slow resolver: every request arrives while the lookup runs
         return await original(self, host, *args, **kwargs)
 
-    monkeypatch.setattr(DefaultResolver, "resolve", counting)
+    monkeypatch.setattr(Http1Pool, "_lookup", counting)
     for number in range(25):
         fake_registry.add_packument(f"pkg{number}")
     registry = fake_registry.url.replace("127.0.0.1", "localhost")

@@ -103,8 +103,18 @@ def test_proxy_credentials_become_a_header_and_socks_is_refused() -> None:
 def test_ssl_settings() -> None:
     assert Transport(ClientSettings(registry=REG)).ssl_for("http://x.test/") is True
     assert Transport(ClientSettings(registry=REG, strict_ssl=False)).ssl_for("https://x.test/") is False
-    ctx = Transport(ClientSettings(registry=REG)).ssl_for("https://x.test/")
+    # no CA or client certificate settings: aiohttp's own verifying default context
+    assert Transport(ClientSettings(registry=REG)).ssl_for("https://x.test/") is True
+
+
+def test_ssl_context_of_configured_cas() -> None:
+    cafile = ssl.get_default_verify_paths().cafile
+    if not cafile or not Path(cafile).is_file():
+        pytest.skip("no system CA bundle to borrow a certificate from")
+    cas = split_pem_bundle(Path(cafile).read_text(encoding="utf-8"))[:1]
+    ctx = Transport(ClientSettings(registry=REG, ca=cas)).ssl_for("https://x.test/")
     assert isinstance(ctx, ssl.SSLContext) and ctx.verify_mode == ssl.CERT_REQUIRED
+    assert len(ctx.get_ca_certs()) == 1
 
 
 def test_timeout_zero_means_thirty_seconds() -> None:

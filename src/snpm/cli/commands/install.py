@@ -14,7 +14,7 @@ import os
 import time
 from typing import ClassVar
 
-from snpm.cli.command import Command
+from snpm.cli.command import Command, CommandContext
 from snpm.cli.command_table import did_you_mean
 from snpm.cli.progress import progress_for
 from snpm.errors import UsageError
@@ -22,6 +22,8 @@ from snpm.lifecycle import collect_unreviewed_scripts, read_installed_package, u
 from snpm.lifecycle.allow_scripts import workspace_allow_scripts_warnings
 from snpm.ops import install as install_ops
 from snpm.ops import scripts as scripts_ops
+from snpm.ops.audit_output import ReifyAudit, reify_audit
+from snpm.ops.global_mode import preserve_builtin_config
 from snpm.ops.reify_bridge import build_node
 from snpm.ops.reify_output import changed_message, diff_lines, funding_lines, summarize, summary_json
 from snpm.ops.reify_session import ReifyIO, ReifyOutcome
@@ -50,6 +52,13 @@ class ArboristCommand(Command):
     ignore_implicit_workspace = False
 
     _workspace_names: tuple[str, ...] = ()
+
+    def __init__(self, ctx: CommandContext) -> None:
+        super().__init__(ctx)
+        config = ctx.config
+        # arborist-cmd.js: an explicit --audit does nothing in global mode (a default one is off)
+        if config.is_global and not config.is_default("audit") and config.get("audit"):
+            ctx.out.log.warn("config", "includes both --global and --audit, which is currently unsupported.")
 
     async def run_workspaces(self, args: list[str]) -> None:
         settings = scripts_ops.scripts_settings(self.ctx.config)
@@ -114,32 +123,45 @@ class ArboristCommand(Command):
 
     # ── reify-finish ──
 
-    def finish(self, outcome: ReifyOutcome) -> None:
-        """npm's reifyFinish: advisories, then the summary (or nothing when silent)."""
+    def finish(self, outcome: ReifyOutcome) -> int:
+        """npm's reifyFinish: advisories, then the summary and the audit (or nothing when silent).
+        Returns the audit's exit code (only `npm audit fix` has one)."""
         out = self.ctx.out
         config = self.ctx.config
         tree = outcome.tree
-        nodes = [build_node(n) for n in tree.inventory.values()]
-        for warning in workspace_allow_scripts_warnings(nodes):
+        if tree.global_ and not outcome.dry_run:
+            preserve_builtin_config(config, tree)
+        # only workspaces can warn; describe the others only when their scripts are looked at
+        workspaces = [build_node(n) for n in tree.inventory.values() if n.is_workspace]
+        for warning in workspace_allow_scripts_warnings(workspaces):
             out.log.warn("", warning)
-        # npm checks the tree it just built, on a dry run too
-        unreviewed = collect_unreviewed_scripts(
-            nodes,
-            outcome.allow_scripts,
-            read_installed_package,
-            ignore_scripts=bool(config.get("ignore-scripts")),
-            dangerously_allow_all_scripts=bool(config.flat.get("dangerouslyAllowAllScripts")),
-            where=str(config.local_prefix),
-        )
-        message = unreviewed_scripts_message(unreviewed, global_=config.is_global)
-        if message is not None:
-            out.log.warn("install-scripts", message)
+        ignore_scripts = bool(config.get("ignore-scripts"))
+        allow_all = bool(config.flat.get("dangerouslyAllowAllScripts"))
+        if not ignore_scripts and not allow_all:
+            # npm checks the tree it just built, on a dry run too
+            unreviewed = collect_unreviewed_scripts(
+                [build_node(n) for n in tree.inventory.values()],
+                outcome.allow_scripts,
+                read_installed_package,
+                ignore_scripts=ignore_scripts,
+                dangerously_allow_all_scripts=allow_all,
+                where=str(config.local_prefix),
+            )
+            message = unreviewed_scripts_message(unreviewed, global_=config.is_global)
+            if message is not None:
+                out.log.warn("install-scripts", message)
+        audit = self.reify_audit(outcome)
         if out.settings.loglevel == "silent":
-            return
-        summary = summarize(outcome.plan, tree, fund=bool(config.get("fund")))
+            return audit.exit_code if audit is not None else 0
+        summary = summarize(
+            outcome.plan, tree, fund=bool(config.get("fund")), audited=audit.audited if audit else 0
+        )
         if out.settings.json:
-            out.json(summary_json(summary))
-            return
+            data = summary_json(summary)
+            if audit is not None:
+                data["audit"] = audit.json
+            out.json(data)
+            return audit.exit_code if audit is not None else 0
         if outcome.plan is not None and (config.get("dry-run") or config.get("long")):
             for line in diff_lines(outcome.plan, color=out.settings.color_stdout):
                 out.standard(line)
@@ -147,6 +169,28 @@ class ArboristCommand(Command):
         out.standard("\n" + changed_message(summary, round(elapsed_ms)))
         for line in funding_lines(summary):
             out.standard(line)
+        if audit is not None and audit.report:
+            out.standard("\n" + audit.report)
+        return audit.exit_code if audit is not None else 0
+
+    def reify_audit(self, outcome: ReifyOutcome) -> ReifyAudit | None:
+        """The audit that followed the reify (snpm.ops.audit), as reify-output.js prints it."""
+        from snpm.ops.audit import AuditedOutcome
+        from snpm.ops.inspect.chalk import Chalk
+
+        if not isinstance(outcome, AuditedOutcome):
+            return None
+        out = self.ctx.out
+        level = self.ctx.config.get("audit-level")
+        return reify_audit(
+            outcome.audit,
+            outcome.audited,
+            command=self.ctx.command or self.name,
+            chalk=Chalk(out.settings.color_stdout),
+            audit_level=level if isinstance(level, str) else None,
+            json=out.settings.json,
+            silent=out.settings.loglevel == "silent",
+        )
 
 
 class Install(ArboristCommand):
@@ -192,6 +236,8 @@ class Install(ArboristCommand):
         context = self.install_context()
         try:
             outcome = await install_ops.install(context, args)
+        except UsageError as err:
+            raise self.usage_from(err) from None
         finally:
             self.stop_progress(context)
         self.finish(outcome)

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from snpm.cli.commands.install import ArboristCommand
 from snpm.lifecycle import collect_unreviewed_scripts, read_installed_package
+from snpm.lifecycle.allow_scripts import allow_scripts_remediation, trusted_display
 from snpm.ops import install as install_ops
 from snpm.ops.reify_bridge import build_node
 
@@ -45,9 +46,14 @@ class Rebuild(ArboristCommand):
         if unreviewed:
             count = len(unreviewed)
             noun = "package has" if count == 1 else "packages have"
+            # `npm install-scripts` needs a project: global rebuilds point at `npm config set`
+            if config.is_global:
+                names = [trusted_display(entry.node)[0] or "" for entry in unreviewed]
+                remediation = f"Run `{allow_scripts_remediation(names)}` to allow their scripts."
+            else:
+                remediation = "Run `npm install-scripts ls` to review."
             self.ctx.out.log.warn(
                 "rebuild",
-                f"{count} {noun} install scripts not yet covered by allowScripts. "
-                "Run `npm install-scripts ls` to review.",
+                f"{count} {noun} install scripts not yet covered by allowScripts. {remediation}",
             )
         self.ctx.out.standard("rebuilt dependencies successfully")

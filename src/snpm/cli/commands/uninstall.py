@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from snpm.cli.commands.install import ArboristCommand
+from snpm.errors import UsageError
 from snpm.ops import install as install_ops
 
 __all__ = ["Uninstall"]
@@ -20,6 +21,8 @@ class Uninstall(ArboristCommand):
         context = self.install_context()
         try:
             outcome = await install_ops.uninstall(context, args)
+        except UsageError as err:
+            raise self.usage_from(err) from None
         finally:
             self.stop_progress(context)
         self.finish(outcome)

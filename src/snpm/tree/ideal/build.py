@@ -27,6 +27,7 @@ on which request answers first.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -83,8 +84,12 @@ async def build_ideal_tree(
     audit_report: AuditLike | None = None,
     extractor: TarballExtractor | None = None,
     concurrency: int = 64,
+    on_placed: Callable[[Node], None] | None = None,
 ) -> IdealTree:
-    """Build the ideal tree of the project at `path` (arborist `buildIdealTree`)."""
+    """Build the ideal tree of the project at `path` (arborist `buildIdealTree`).
+
+    `on_placed` is told of every node placed from a manifest, as it is placed: a caller may start
+    fetching its tarball while the rest of the tree is resolved. It cannot change the tree."""
     builder = IdealTreeBuilder(
         str(path),
         source,
@@ -93,6 +98,7 @@ async def build_ideal_tree(
         audit_report=audit_report,
         extractor=extractor,
         concurrency=concurrency,
+        on_placed=on_placed,
     )
     try:
         return await builder.build()
@@ -126,8 +132,10 @@ class IdealTreeBuilder:
         audit_report: AuditLike | None = None,
         extractor: TarballExtractor | None = None,
         concurrency: int = 64,
+        on_placed: Callable[[Node], None] | None = None,
     ) -> None:
         self.path = os.path.abspath(path)
+        self.on_placed = on_placed
         self.source = source
         self.options = options
         self.log = log
@@ -331,6 +339,8 @@ class IdealTreeBuilder:
         if check.can_place_self is CONFLICT:
             return
         self.queue.push(placed)
+        if self.on_placed is not None:
+            self.on_placed(placed)
         for dep in placement.need_evaluation:
             self.seen.discard(dep)
             self.queue.push(dep)

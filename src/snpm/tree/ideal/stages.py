@@ -83,6 +83,9 @@ async def init_tree(builder: IdealTreeBuilder) -> None:
         await load_actual(
             builder.path,
             root=root,
+            # arborist's loadActual takes the builder's options: global mode makes the global
+            # root depend on every package in it, so none of them looks extraneous
+            global_=opts.global_,
             install_links=opts.install_links,
             legacy_peer_deps=opts.legacy_peer_deps,
             lockfile_version=opts.lockfile_version,
