@@ -21,6 +21,7 @@ from snpm.config.ci import detect_ci
 from snpm.config.descriptions import DESCRIPTIONS
 from snpm.config.types import T, TypeAtom, TypeSpec
 from snpm.config.values import ConfigValue, js_string, json_stringify
+from snpm.npm_registry import NPM_PUBLIC_REGISTRY
 
 
 class Definition(NamedTuple):
@@ -357,7 +358,7 @@ _TABLE: tuple[Definition, ...] = (
     _d("proxy", (None, False, T.URL), None),
     _d("read-only", T.BOOLEAN, False),
     _d("rebuild-bundle", T.BOOLEAN, True),
-    _d("registry", T.URL, "https://registry.npmjs.org/"),
+    _d("registry", T.URL, NPM_PUBLIC_REGISTRY),
     _d("replace-registry-host", ("npmjs", "never", "always", T.STRING), "npmjs", hint="<npmjs|never|always> | hostname | url"),
     _d("save", T.BOOLEAN, True, short=("S",), usage="-S|--save|--no-save|--save-prod|--save-dev|--save-optional|--save-peer|--save-bundle", default_description="""`true` unless when using `npm update` where it
     defaults to `false`"""),

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject
+from snpm.npm_registry import NPM_PUBLIC_REGISTRY
 
 __all__ = [
     "DEFAULT_PORT",
@@ -35,7 +36,7 @@ __all__ = [
 
 DEFAULT_PORT = 4873
 # npm's own default registry (npm's `registry` setting); the uplink unless configured otherwise
-DEFAULT_UPLINK = "https://registry.npmjs.org/"
+DEFAULT_UPLINK = NPM_PUBLIC_REGISTRY
 MAX_WORKERS = 64
 MiB = 1024 * 1024
 
