@@ -3,12 +3,15 @@ every package.json in node_modules (arborist shrinkwrap.js `assertNoNewer`).
 
 It is trusted only when no folder it covers (package folders, `node_modules` and `@scope` folders,
 followed through symlinks) has an mtime later than the file's own mtime + 10 ms, every package
-folder has an entry and every entry was seen on disk. npm compares whole milliseconds (JS Dates).
+folder has an entry and every entry was seen on disk. npm compares whole milliseconds: node's
+`stat().mtime` is a JS Date made by *rounding* `mtimeMs` (lib/internal/fs/utils.js dateFromMs), so
+a folder touched 10.6 ms after the file is "newer" for npm although its floored milliseconds are not.
 Reads the filesystem only.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Collection, Mapping
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from snpm.lockfile.model import LockEntry
 
-__all__ = ["HIDDEN_LOCKFILE", "StaleHiddenLockfileError", "check_hidden_lockfile"]
+__all__ = ["HIDDEN_LOCKFILE", "StaleHiddenLockfileError", "check_hidden_lockfile", "js_date_ms"]
 
 HIDDEN_LOCKFILE = "node_modules/.package-lock.json"
 _STORE = re.compile(r"^(.*/\.store/.+?)/node_modules/")
@@ -29,8 +32,15 @@ class StaleHiddenLockfileError(Exception):
     """Why the hidden lockfile cannot be trusted (npm's message, logged at verbose level)."""
 
 
+def js_date_ms(mtime_ns: int) -> int:
+    """The milliseconds of node's `stat().mtime` Date: `Math.round(sec * 1e3 + nsec / 1e6)`,
+    computed in doubles as node does."""
+    seconds, nanoseconds = divmod(mtime_ns, 1_000_000_000)
+    return math.floor(seconds * 1e3 + nanoseconds / 1e6 + 0.5)
+
+
 def _mtime_ms(path: str) -> int:
-    return os.stat(path).st_mtime_ns // 1_000_000
+    return js_date_ms(os.stat(path).st_mtime_ns)
 
 
 def _rel(root: str, path: str) -> str:
@@ -79,7 +89,7 @@ def check_hidden_lockfile(
 ) -> None:
     """Raise StaleHiddenLockfileError when npm would ignore the hidden lockfile of `project`."""
     root = os.path.abspath(project)
-    walk = _Walk(root, packages.keys(), lockfile_mtime_ns // 1_000_000 + _JITTER_MS)
+    walk = _Walk(root, packages.keys(), js_date_ms(lockfile_mtime_ns) + _JITTER_MS)
     try:
         walk.walk(root)
         # folders the walk cannot reach: a linked-strategy store package's siblings, and
