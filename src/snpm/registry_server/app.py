@@ -23,8 +23,9 @@ from argon2 import PasswordHasher
 from snpm.registry_server.api.access import AccessRoutes
 from snpm.registry_server.api.access_log import JsonAccessLogger
 from snpm.registry_server.api.audit import AuditRoutes
-from snpm.registry_server.api.dispatch import Dispatcher
+from snpm.registry_server.api.dispatch import Dispatcher, base_url
 from snpm.registry_server.api.dist_tags import DistTagRoutes
+from snpm.registry_server.api.hooks import HookRoutes
 from snpm.registry_server.api.orgs import OrgRoutes
 from snpm.registry_server.api.packuments import PackumentRoutes
 from snpm.registry_server.api.ping import PingRoutes
@@ -41,6 +42,8 @@ from snpm.registry_server.api.users import UserRoutes
 from snpm.registry_server.api.web_login import WebLoginRoutes
 from snpm.registry_server.services.accounts import AccountService
 from snpm.registry_server.services.advisories import AdvisoryService
+from snpm.registry_server.services.hook_delivery import HookDeliverer, WebhookSender
+from snpm.registry_server.services.hooks import HookService
 from snpm.registry_server.services.login_limits import LoginRateLimiter
 from snpm.registry_server.services.orgs import OrgService
 from snpm.registry_server.services.package_access import PackageAccessService
@@ -89,6 +92,9 @@ class Registry:
     web_logins: WebLoginService
     advisories: AdvisoryService
     search: SearchService
+    hooks: HookService
+    # this process's sender of hook deliveries (started and stopped with the app)
+    hook_delivery: HookDeliverer
     # packages not held here, from the uplink (None: local only)
     uplink: UplinkCache | None = None
 
@@ -123,6 +129,12 @@ def open_uplink(settings: ServerSettings, storage: Storage) -> UplinkCache | Non
         local_scopes=settings.local_scopes,
         max_tarball_size=settings.max_unpacked_size,
     )
+
+
+def _webhook_sender() -> WebhookSender:
+    from snpm.registry_server.hook_client import HttpWebhookSender  # aiohttp's client only when used
+
+    return HttpWebhookSender()
 
 
 def build_registry(
@@ -166,6 +178,8 @@ def build_registry(
         WebLoginService(storage, accounts, now),
         advisories,
         SearchService(storage, access, advisories, now),
+        HookService(storage, now),
+        HookDeliverer(storage, _webhook_sender, now, public_url=settings.public_url),
         open_uplink(settings, storage),
     )
 
@@ -179,6 +193,7 @@ def build_router(registry: Registry) -> Router:
     WebLoginRoutes(registry.web_logins, enabled=registry.settings.web_login).register(router)
     register_website(router, registry)  # `/`, `/-/web/…` and npm's login page
     TokenRoutes(registry.accounts).register(router)
+    HookRoutes(registry.hooks).register(router)
     ProfileRoutes(registry.profiles).register(router)
     OrgRoutes(registry.orgs, registry.access).register(router)
     TeamRoutes(registry.orgs, registry.access).register(router)
@@ -201,13 +216,21 @@ def build_app(registry: Registry) -> web.Application:
 
     async def open_store(_: web.Application) -> None:
         await registry.storage.open()
+        registry.hook_delivery.start()
+
+    async def wake_hook_delivery(request: web.Request, response: web.StreamResponse) -> None:
+        # a write may have queued hook deliveries (in its own transaction, already committed)
+        if request.method not in ("GET", "HEAD") and response.status < 400:
+            registry.hook_delivery.nudge(base_url(request, registry.settings))
 
     async def close_store(_: web.Application) -> None:
+        await registry.hook_delivery.stop()
         if registry.uplink is not None:
             await registry.uplink.close()
         await registry.storage.close()
 
     app.on_startup.append(open_store)
+    app.on_response_prepare.append(wake_hook_delivery)
     app.on_cleanup.append(close_store)
     return app
 
@@ -245,6 +268,7 @@ async def serve(
         await site.start()
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in str(host) else str(host)
+        registry.hook_delivery.listening(f"http://{shown}:{port}")
         ready(f"http://{shown}:{port}/")
         await stop.wait()
     finally:

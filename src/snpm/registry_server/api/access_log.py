@@ -2,7 +2,8 @@
 
 Never logged: request headers (so no Authorization), bodies (so no passwords). Secrets that travel
 in URLs (`DELETE /-/user/token/<token>` on logout, `DELETE /-/npm/v1/tokens/token/<key|token>`, the
-web-login page and poll ids `/-/v1/login/<id>`, `/-/v1/done/<id>`) are replaced by `***`, and the rest of the path and query goes through `snpm.redact` (npm tokens, URL
+web-login page and poll ids `/-/v1/login/<id>`, `/-/v1/done/<id>`, the web-OTP page `/-/v1/otp/<id>`)
+are replaced by `***`, and the rest of the path and query goes through `snpm.redact` (npm tokens, URL
 passwords, UUIDs) like npm's own logs. `pid` names the worker process that answered (`--workers`).
 """
 
@@ -23,7 +24,7 @@ __all__ = ["ACTOR_KEY", "CLIENT_IP_KEY", "JsonAccessLogger", "redacted_path"]
 
 ACTOR_KEY = web.RequestKey("snpm.actor", str)
 CLIENT_IP_KEY = web.RequestKey("snpm.client_ip", str)
-_SECRET_PATHS = ("/-/user/token/", "/-/npm/v1/tokens/token/", "/-/v1/login/", "/-/v1/done/")
+_SECRET_PATHS = ("/-/user/token/", "/-/npm/v1/tokens/token/", "/-/v1/login/", "/-/v1/done/", "/-/v1/otp/")
 _encoder = msgspec.json.Encoder()
 
 

@@ -9,7 +9,9 @@ credentials, `READ` lets anonymous callers in (unless reads require login), `USE
 Two-factor authentication: an account with 2FA that authenticates with Basic credentials must send
 a one-time password (`npm-otp`) with every request (each is a login); otherwise a route's `Otp` rule
 decides (`WRITE` routes ask in auth-and-writes mode, `LOGIN` routes in both modes, `HANDLER` routes
-ask themselves).
+ask themselves). Wherever the challenge comes from, it becomes npm 11's web OTP (`authUrl`/`doneUrl`,
+`services.web_otp`) when web login is on, npm says `npm-auth-type: web`, and its token came from a
+web login.
 
 The base URL (for tarball URLs) is the configured public URL, else the request's own scheme and
 Host, else — only when `trust_proxy` is set — `X-Forwarded-Proto/Host/Prefix`.
@@ -26,7 +28,7 @@ from snpm.registry_server.api.access_log import ACTOR_KEY, CLIENT_IP_KEY
 from snpm.registry_server.api.responses import json_response
 from snpm.registry_server.api.router import Access, Otp, RequestContext, Router
 from snpm.registry_server.services.accounts import AccountService
-from snpm.registry_server.services.errors import forbidden, unauthorized
+from snpm.registry_server.services.errors import RegistryError, forbidden, unauthorized
 from snpm.registry_server.services.permissions import Actor
 from snpm.registry_server.services.two_factor import Need
 from snpm.registry_server.settings import ServerSettings
@@ -107,13 +109,31 @@ class Dispatcher:
                 raise forbidden("This token is read-only and cannot be used to change the registry.")
         otp = request.headers.get("npm-otp") or None
         verified = False
-        if actor is not None and actor.tfa_mode is not None:
-            two_factor = self._accounts.two_factor
-            rule = found.route.otp
-            if actor.token_key is None or rule is Otp.LOGIN:
-                await two_factor.require(actor, otp, Need.LOGIN, ip)
-                verified = True
-            elif rule is Otp.DEFAULT and access is Access.WRITE:
-                await two_factor.require(actor, otp, Need.WRITE, ip)
-        context = RequestContext(actor, found.params, base_url(request, self._settings), ip, otp, verified)
-        return await found.route.handler(request, context)
+        try:
+            if actor is not None and actor.tfa_mode is not None:
+                two_factor = self._accounts.two_factor
+                rule = found.route.otp
+                if actor.token_key is None or rule is Otp.LOGIN:
+                    await two_factor.require(actor, otp, Need.LOGIN, ip)
+                    verified = True
+                elif rule is Otp.DEFAULT and access is Access.WRITE:
+                    await two_factor.require(actor, otp, Need.WRITE, ip)
+            context = RequestContext(
+                actor, found.params, base_url(request, self._settings), ip, otp, verified
+            )
+            return await found.route.handler(request, context)
+        except RegistryError as err:
+            if self._confirms_in_browser(err, actor, request):
+                raise await self._accounts.web_otp.challenge(err, base_url(request, self._settings)) from None
+            raise
+
+    def _confirms_in_browser(self, err: RegistryError, actor: Actor | None, request: web.Request) -> bool:
+        """Whether an OTP challenge goes to npm as a web OTP (see the module docstring)."""
+        return (
+            err.status == 401
+            and err.challenge == "OTP"
+            and self._settings.web_login
+            and actor is not None
+            and actor.web_login
+            and request.headers.get("npm-auth-type", "").strip().lower() == "web"
+        )

@@ -41,7 +41,8 @@ def error_response(error: RegistryError) -> web.Response:
         headers["WWW-Authenticate"] = error.challenge
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
-    return json_response({"error": error.message}, error.status, headers=headers)
+    body: JsonObject = {"error": error.message, **error.details}
+    return json_response(body, error.status, headers=headers)
 
 
 async def read_json(request: web.Request) -> JsonValue:

@@ -8,6 +8,9 @@
 
 npm falls back to the terminal prompts on any 4xx from the POST or the poll, so an expired session
 answers 404 (npm then asks for the password instead of failing). See `services.web_login`.
+
+The poll also serves npm 11's web OTP (`services.web_otp`, ids starting `otp.`): its token is the
+one-time password npm repeats its command with.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from snpm.registry_server.api.responses import json_response
 from snpm.registry_server.api.router import Access, RequestContext, Router
 from snpm.registry_server.services.errors import not_found
 from snpm.registry_server.services.web_login import WebLoginService
+from snpm.registry_server.services.web_otp import is_web_otp_id
 
 __all__ = ["WebLoginRoutes"]
 
@@ -57,8 +61,13 @@ class WebLoginRoutes:
 
     async def done(self, request: web.Request, ctx: RequestContext) -> web.StreamResponse:
         self._check_enabled()
-        issued = await self._logins.collect(ctx.params["id"])
+        done_id = ctx.params["id"]
+        if is_web_otp_id(done_id):
+            token = await self._logins.web_otp.collect(done_id)
+        else:
+            issued = await self._logins.collect(done_id)
+            token = issued.token if issued is not None else None
         headers = {"Cache-Control": "no-store"}
-        if issued is None:
+        if token is None:
             return json_response({}, 202, headers={**headers, "Retry-After": str(RETRY_AFTER_SECONDS)})
-        return json_response({"token": issued.token}, headers=headers)
+        return json_response({"token": token}, headers=headers)

@@ -5,7 +5,8 @@ costs tens of milliseconds, so it runs in a worker thread, and successful Basic 
 remembered briefly (keyed by a hash of the header, checked against the stored password hash so a
 password change ends them). Failed logins are rate limited per user name and per address.
 Usernames and e-mail addresses follow npm-user-validate, whose messages npm users know. A user with
-two-factor authentication must add a one-time password to log in (`two_factor`).
+two-factor authentication must add a one-time password to log in (`two_factor`), or confirm it in
+the browser (`web_otp`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from snpm.packument import format_time
 from snpm.registry_server.services.errors import RegistryError, bad_request, forbidden, unauthorized
 from snpm.registry_server.services.login_limits import LoginRateLimiter
 from snpm.registry_server.services.permissions import Actor
-from snpm.registry_server.services.tokens import IssuedToken, TokenService
+from snpm.registry_server.services.tokens import WEB_LOGIN_TOKEN_NAME, IssuedToken, TokenService
 from snpm.registry_server.services.two_factor import TwoFactorService
+from snpm.registry_server.services.web_otp import WebOtpService
 from snpm.registry_server.storage.base import Storage, UserRecord
 from snpm.spec.ecmascript import is_uri_component_safe
 
@@ -94,6 +96,7 @@ class AccountService:
         self._hasher = hasher or PasswordHasher()
         self._basic_cache: OrderedDict[str, tuple[str, str, float]] = OrderedDict()
         self.two_factor = TwoFactorService(storage, limiter, now)
+        self.web_otp = WebOtpService(storage, self.two_factor, now)
 
     # ── passwords ──
 
@@ -203,6 +206,7 @@ class AccountService:
             read_only=record.readonly,
             tfa_mode=user.tfa_mode,
             bypass_2fa=record.bypass_2fa,
+            web_login=record.name == WEB_LOGIN_TOKEN_NAME,
         )
 
     async def actor_for_basic(self, name: str, password: str, client_ip: str | None) -> Actor:

@@ -2,12 +2,16 @@
 
 npm shows `<status> <statusText> - <METHOD> <url> - <body.error>`, so `message` is written for a
 person. `challenge` becomes the `WWW-Authenticate` header of a 401 (npm-registry-fetch turns
-`Bearer`/`Basic` into E401 with a login hint, `ipaddress` into EAUTHIP, `OTP` into EOTP).
+`Bearer`/`Basic` into E401 with a login hint, `ipaddress` into EAUTHIP, `OTP` into EOTP); `details`
+are more members of the JSON body (npm 11's web OTP reads `authUrl` and `doneUrl` there).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from snpm.errors import SnpmError
+from snpm.json_types import JsonValue
 
 __all__ = [
     "RegistryError",
@@ -28,11 +32,13 @@ class RegistryError(SnpmError):
         *,
         challenge: str | None = None,
         retry_after: int | None = None,
+        details: Mapping[str, JsonValue] | None = None,
     ) -> None:
         super().__init__(message, code=f"E{status}")
         self.status = status
         self.challenge = challenge
         self.retry_after = retry_after
+        self.details: Mapping[str, JsonValue] = details or {}
 
 
 def bad_request(message: str) -> RegistryError:

@@ -43,7 +43,8 @@ class Actor:
     """An authenticated user. `token_key` is None for Basic (user:password) credentials.
 
     `tfa_mode` is the account's enforced two-factor mode (None when off); `bypass_2fa` marks a
-    token created with npm 11's `--bypass-2fa`, whose writes skip the auth-and-writes OTP."""
+    token created with npm 11's `--bypass-2fa`, whose writes skip the auth-and-writes OTP;
+    `web_login` a token from `npm login --auth-type=web` (its OTPs may be confirmed in the browser)."""
 
     name: str
     email: str
@@ -51,6 +52,7 @@ class Actor:
     read_only: bool = False
     tfa_mode: str | None = None
     bypass_2fa: bool = False
+    web_login: bool = False
 
 
 class Action(enum.Enum):

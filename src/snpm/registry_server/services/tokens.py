@@ -23,9 +23,11 @@ from snpm.packument import format_time, parse_time
 from snpm.registry_server.services.errors import bad_request, unauthorized
 from snpm.registry_server.storage.base import Storage, TokenRecord
 
-__all__ = ["IssuedToken", "TokenService", "hash_token", "ip_allowed", "parse_cidrs"]
+__all__ = ["WEB_LOGIN_TOKEN_NAME", "IssuedToken", "TokenService", "hash_token", "ip_allowed", "parse_cidrs"]
 
 TOKEN_PREFIX = "npm_"
+# the name of a token `npm login --auth-type=web` collected (services.web_login)
+WEB_LOGIN_TOKEN_NAME = "web login"
 _ALPHABET = string.ascii_letters + string.digits
 _TOKEN_LENGTH = 36
 _LISTED_PREFIX = 8

@@ -18,6 +18,11 @@ A missing or wrong code is `401` with `WWW-Authenticate: OTP`, which npm turns i
 on a terminal, else "pass --otp"). A code is accepted within one 30 s step either side; once a step
 was used, older steps are refused (the same code may be reused while current: npm sends it with
 every request of one command). Wrong codes count as failed logins (rate limited).
+
+A web OTP token (`webotp.<expiry>.<nonce>.<mac>`, from `services.web_otp` once the person confirmed
+in the browser) stands for a code: npm sends it as its `npm-otp`. It is an HMAC keyed by the
+account's TOTP secret, so it is good for that account only, for `WEB_OTP_SECONDS` (every request of
+the command npm repeats), and no longer once 2FA is turned off or set up again.
 """
 
 from __future__ import annotations
@@ -39,10 +44,20 @@ from snpm.registry_server.services.permissions import Actor
 from snpm.registry_server.storage.base import Storage, UserRecord
 from snpm.registry_server.storage.records import TwoFactorState
 
-__all__ = ["MODES", "Need", "TwoFactorService", "hash_recovery_code", "otp_required"]
+__all__ = [
+    "MODES",
+    "WEB_OTP_PREFIX",
+    "WEB_OTP_SECONDS",
+    "Need",
+    "TwoFactorService",
+    "hash_recovery_code",
+    "otp_required",
+]
 
 MODES = ("auth-only", "auth-and-writes")
 RECOVERY_CODES = 5
+WEB_OTP_PREFIX = "webotp."
+WEB_OTP_SECONDS = 300
 _DIGITS = re.compile(r"^\d{6}$")
 _OTP_NEEDED = "You must provide a one-time pass. Upgrade your client to npm@latest in order to use 2FA."
 _OTP_INVALID = (
@@ -67,6 +82,11 @@ def hash_recovery_code(code: str) -> str:
 
 def _clean(otp: str | None) -> str:
     return re.sub(r"\s+", "", otp or "")
+
+
+def _web_otp_mac(secret: str, user: str, expires: str, nonce: str) -> str:
+    key = hashlib.sha256(f"snpm-web-otp\0{secret}".encode()).digest()
+    return hmac.new(key, f"{user}\0{expires}\0{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
 class TwoFactorService:
@@ -105,6 +125,8 @@ class TwoFactorService:
         if _DIGITS.match(code):
             step = self._totp_step(state.secret, code)
             ok = step is not None and await self._storage.advance_otp_counter(user.name, step)
+        elif code.startswith(WEB_OTP_PREFIX):
+            ok = not state.pending and self._is_web_otp(user.name, state, code)
         else:
             ok = not state.pending and await self._storage.use_recovery_code(
                 user.name, hash_recovery_code(code)
@@ -113,6 +135,26 @@ class TwoFactorService:
             return True
         self._limiter.record_failure(user.name, client_ip)
         return False
+
+    # ── web OTP tokens ──
+
+    def issue_web_otp(self, user: UserRecord) -> str:
+        """A token npm sends as its `npm-otp` after the person confirmed in the browser."""
+        state = user.two_factor
+        if state is None or state.pending:
+            raise bad_request("Two-factor authentication is not on for this account.")
+        expires = str(int(self._now().timestamp()) + WEB_OTP_SECONDS)
+        nonce = secrets.token_urlsafe(12)  # never holds a "."
+        return f"{WEB_OTP_PREFIX}{expires}.{nonce}.{_web_otp_mac(state.secret, user.name, expires, nonce)}"
+
+    def _is_web_otp(self, name: str, state: TwoFactorState, code: str) -> bool:
+        parts = code[len(WEB_OTP_PREFIX) :].split(".")
+        if len(parts) != 3 or not parts[0].isdigit():
+            return False
+        expires, nonce, mac = parts
+        if int(expires) < self._now().timestamp():
+            return False
+        return hmac.compare_digest(mac, _web_otp_mac(state.secret, name, expires, nonce))
 
     async def require_user(self, user: UserRecord, otp: str | None, client_ip: str | None) -> None:
         """401 OTP unless `otp` is a valid code (or recovery code) of `user`'s enabled 2FA."""

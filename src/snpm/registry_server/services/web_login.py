@@ -7,6 +7,8 @@ random secrets, so seeing the page's address is not enough to collect the token;
 are stored. The browser step checks the password (and the one-time password of an account with
 2FA; for `create`, an unknown name with an e-mail signs up, as the couch flow does). A session lives
 `ttl` seconds (10 minutes); the token is issued when npm collects it, and the session is gone then.
+Sessions of npm's web OTP share the storage, with ids of their own (`services.web_otp`): this service
+refuses them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from datetime import datetime, timedelta
 from snpm.packument import format_time
 from snpm.registry_server.services.accounts import AccountService
 from snpm.registry_server.services.errors import RegistryError, not_found
-from snpm.registry_server.services.tokens import IssuedToken
+from snpm.registry_server.services.tokens import WEB_LOGIN_TOKEN_NAME, IssuedToken
+from snpm.registry_server.services.web_otp import WebOtpService, is_web_otp_id
 from snpm.registry_server.storage.base import Storage, UserRecord
 from snpm.registry_server.storage.records import WebLoginRecord
 
@@ -57,6 +60,11 @@ class WebLoginService:
     def _stamp(self, delta: float = 0.0) -> str:
         return format_time(self._now() + timedelta(seconds=delta))
 
+    @property
+    def web_otp(self) -> WebOtpService:
+        """The web-OTP sessions, whose poll shares `/-/v1/done/<id>` with this flow's."""
+        return self._accounts.web_otp
+
     async def start(self, create: bool) -> WebLoginStart:
         await self._storage.purge_web_logins(self._stamp())
         login_id, done_id = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -67,6 +75,8 @@ class WebLoginService:
 
     async def session(self, login_id: str) -> WebLoginRecord:
         """The open session behind a login page (404 when unknown, expired or already done)."""
+        if is_web_otp_id(login_id):
+            raise not_found(_EXPIRED)
         record = await self._storage.web_login(_hash(login_id))
         if record is None or record.expires < self._stamp() or record.user is not None:
             raise not_found(_EXPIRED)
@@ -94,9 +104,11 @@ class WebLoginService:
 
     async def collect(self, done_id: str) -> IssuedToken | None:
         """npm's poll: None while the browser step is pending, the new token once it is done."""
+        if is_web_otp_id(done_id):
+            raise RegistryError(404, _EXPIRED)
         record = await self._storage.take_web_login(_hash(done_id))
         if record is None or record.expires < self._stamp():
             raise RegistryError(404, _EXPIRED)
         if record.user is None:
             return None
-        return await self._accounts.tokens.issue(record.user, name="web login")
+        return await self._accounts.tokens.issue(record.user, name=WEB_LOGIN_TOKEN_NAME)

@@ -9,7 +9,8 @@ service stages the upload first (outside any lock), the transform then names the
 Besides the packument, a package has an access level (`public` or `restricted`, changed through a
 `PackageChange`) and rows derived from its document that a backend keeps in step with every write
 (`package_index`: search entry, maintainers, stars), plus team grants. Orgs, teams, two-factor
-state, web-login sessions and advisories have their own records (`records.py`).
+state, web-login sessions and advisories have their own records (`records.py`); registry hooks and
+the deliveries a package change queues for them (in the change's own transaction) theirs (`hooks.py`).
 
 The uplink cache lives beside the packages and never mixes with them: cached packuments and the
 tarballs fetched for them have their own rows and their own folder, so a local package of the same
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from snpm.json_types import JsonObject
+from snpm.registry_server.storage.hooks import HookDelivery, HookPage, HookRecord
 from snpm.registry_server.storage.records import (
     AdvisoryRecord,
     CachedHead,
@@ -422,3 +424,36 @@ class Storage(Protocol):
     async def list_advisories(self) -> Sequence[AdvisoryRecord]: ...
 
     async def remove_advisory(self, advisory_id: int) -> bool: ...
+
+    # ── hooks (see `hooks`; a package change queues its deliveries in its own transaction) ──
+    async def add_hook(self, record: HookRecord, limit: int) -> str:
+        """ "added"; "limit" when the owner has `limit` hooks already; "taken" when the id is used."""
+        ...
+
+    async def get_hook(self, hook_id: str) -> HookRecord | None: ...
+
+    async def list_hooks(self, owner: str, package: str | None, offset: int, limit: int | None) -> HookPage:
+        """`owner`'s hooks in creation order; `package` keeps those watching that name (`~user` for
+        an owner hook)."""
+        ...
+
+    async def update_hook(
+        self, hook_id: str, owner: str, endpoint: str, secret: str, updated: str
+    ) -> HookRecord | None:
+        """Change the hook's endpoint and secret; None when `owner` has no such hook."""
+        ...
+
+    async def remove_hook(self, hook_id: str, owner: str) -> HookRecord | None:
+        """Delete the hook and its pending deliveries; None when `owner` has no such hook."""
+        ...
+
+    async def claim_hook_deliveries(self, now: float, lease: float, limit: int) -> Sequence[HookDelivery]:
+        """Due deliveries (oldest first), each claimed by this caller for `lease` seconds."""
+        ...
+
+    async def finish_hook_delivery(
+        self, delivery_id: int, hook_id: str, attempted: str | None, status: int, retry_at: float | None
+    ) -> None:
+        """Record an attempt on the hook (`attempted` None: nothing was sent) and retry the delivery
+        at `retry_at`, or drop it (None)."""
+        ...

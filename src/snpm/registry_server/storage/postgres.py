@@ -8,14 +8,16 @@ insert the tarball rows, rewrite the rows derived from the document (`package_in
 the files of removed tarballs deleted. A crash before the commit rolls the database back and leaves at most an unreferenced file.
 Documents are decoded off the event loop when they are large.
 
-The SQL of accounts, of orgs and teams, and of search/advisories/the uplink cache lives in
-`postgres_accounts`, `postgres_orgs` and `postgres_search`; the methods here only choose the
-connection, the transaction and the lock.
+The SQL of accounts, of orgs and teams, of search/advisories/the uplink cache and of hooks lives in
+`postgres_accounts`, `postgres_orgs`, `postgres_search` and `postgres_hooks`; the methods here only
+choose the connection, the transaction and the lock. A package update also queues, before its
+commit, the deliveries of the hooks watching the package (`postgres_hooks.record_events`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -23,7 +25,7 @@ from typing import TypeVar
 import msgspec
 
 from snpm.json_types import JsonObject
-from snpm.registry_server.storage import postgres_accounts, postgres_orgs, postgres_search
+from snpm.registry_server.storage import postgres_accounts, postgres_hooks, postgres_orgs, postgres_search
 from snpm.registry_server.storage.base import (
     PackageHead,
     PackageState,
@@ -35,6 +37,7 @@ from snpm.registry_server.storage.base import (
     TokenRecord,
     UserRecord,
 )
+from snpm.registry_server.storage.hooks import HookDelivery, HookPage, HookRecord
 from snpm.registry_server.storage.postgres_connection import (
     GLOBAL_LOCK,
     PgConnection,
@@ -199,6 +202,7 @@ class PostgresStorage:
             if not change.changed:
                 return current
             result = await apply_change(conn, self.files, name, current, change, removed)
+            await postgres_hooks.record_events(conn, name, current, result, time.time())
             await self._commit_point(conn)
         if removed:
             if result is None:
@@ -442,3 +446,35 @@ class PostgresStorage:
 
     async def remove_advisory(self, advisory_id: int) -> bool:
         return await self._write_sql(lambda c: postgres_search.remove_advisory(c, advisory_id))
+
+    # ── hooks ──
+
+    async def add_hook(self, record: HookRecord, limit: int) -> str:
+        return await self._write_sql(lambda c: postgres_hooks.add_hook(c, record, limit))
+
+    async def get_hook(self, hook_id: str) -> HookRecord | None:
+        return await self._read(lambda c: postgres_hooks.get_hook(c, hook_id))
+
+    async def list_hooks(self, owner: str, package: str | None, offset: int, limit: int | None) -> HookPage:
+        return await self._read(lambda c: postgres_hooks.list_hooks(c, owner, package, offset, limit))
+
+    async def update_hook(
+        self, hook_id: str, owner: str, endpoint: str, secret: str, updated: str
+    ) -> HookRecord | None:
+        return await self._write_sql(
+            lambda c: postgres_hooks.update_hook(c, hook_id, owner, endpoint, secret, updated)
+        )
+
+    async def remove_hook(self, hook_id: str, owner: str) -> HookRecord | None:
+        return await self._write_sql(lambda c: postgres_hooks.remove_hook(c, hook_id, owner))
+
+    async def claim_hook_deliveries(self, now: float, lease: float, limit: int) -> Sequence[HookDelivery]:
+        # row locks (SKIP LOCKED) keep two claims apart: no global lock needed
+        return await self._write_cache(lambda c: postgres_hooks.claim_deliveries(c, now, lease, limit))
+
+    async def finish_hook_delivery(
+        self, delivery_id: int, hook_id: str, attempted: str | None, status: int, retry_at: float | None
+    ) -> None:
+        await self._write_cache(
+            lambda c: postgres_hooks.finish_delivery(c, delivery_id, hook_id, attempted, status, retry_at)
+        )

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
+from snpm.registry_server.storage import postgres_hooks
 from snpm.registry_server.storage.package_index import PackageIndex, index_package
 from snpm.registry_server.storage.postgres_connection import MIGRATION_LOCK, PgConnection
 
@@ -250,6 +251,8 @@ _MIGRATIONS: tuple[Callable[[PgConnection], Awaitable[None]], ...] = (
     _orgs_profiles_index,
     # 3: the uplink cache (packuments and tarballs fetched from the uplink)
     lambda conn: _sql(_UPLINK_CACHE, conn),
+    # 4: registry hooks and the outbox of their deliveries
+    lambda conn: _sql(postgres_hooks.MIGRATION, conn),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from snpm.registry_server.storage import sqlite_uplink
+from snpm.registry_server.storage import sqlite_hooks, sqlite_uplink
 from snpm.registry_server.storage.package_index import PackageIndex, index_package
 
 __all__ = ["SCHEMA_VERSION", "ensure_fulltext", "migrate", "write_index"]
@@ -285,6 +285,8 @@ _MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _orgs_profiles_index,
     # 3: the uplink cache (packuments and tarballs fetched from the uplink)
     sqlite_uplink.MIGRATION,
+    # 4: registry hooks and the outbox of their deliveries
+    sqlite_hooks.MIGRATION,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 

@@ -17,9 +17,10 @@ files of removed tarballs deleted. A crash before the commit rolls the database 
 most an unreferenced file.
 
 The SQL of users, tokens, profiles, 2FA and web logins, of orgs and teams, of
-search/stars/advisories and of the uplink cache lives in `sqlite_accounts`, `sqlite_orgs`,
-`sqlite_search` and `sqlite_uplink`; for those the methods here only choose the thread and the
-transaction.
+search/stars/advisories, of the uplink cache and of hooks lives in `sqlite_accounts`, `sqlite_orgs`,
+`sqlite_search`, `sqlite_uplink` and `sqlite_hooks`; for those the methods here only choose the
+thread and the transaction. A package update also queues, before its commit, the deliveries of the
+hooks watching the package (`sqlite_hooks.record_events`).
 
 Several processes may open one data folder (`--workers`, admin commands): WAL lets their readers
 run beside one writer, and `BEGIN IMMEDIATE` serialises the writers across processes too.
@@ -30,12 +31,19 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from snpm.registry_server.storage import sqlite_accounts, sqlite_orgs, sqlite_search, sqlite_uplink
+from snpm.registry_server.storage import (
+    sqlite_accounts,
+    sqlite_hooks,
+    sqlite_orgs,
+    sqlite_search,
+    sqlite_uplink,
+)
 from snpm.registry_server.storage.base import (
     PackageHead,
     PackageState,
@@ -47,6 +55,7 @@ from snpm.registry_server.storage.base import (
     TokenRecord,
     UserRecord,
 )
+from snpm.registry_server.storage.hooks import HookDelivery, HookPage, HookRecord
 from snpm.registry_server.storage.records import (
     AdvisoryRecord,
     CachedHead,
@@ -228,7 +237,9 @@ class SqliteStorage:
             change = transform(PackageState(current, used))
             if not change.changed:
                 return current
-            return apply_change(conn, self.files, name, current, change, removed, fulltext=self.fulltext)
+            after = apply_change(conn, self.files, name, current, change, removed, fulltext=self.fulltext)
+            sqlite_hooks.record_events(conn, name, current, after, time.time())
+            return after
 
         result = self._transaction(conn, body)
         if removed:
@@ -479,3 +490,37 @@ class SqliteStorage:
 
     async def remove_advisory(self, advisory_id: int) -> bool:
         return await self._write_sql(lambda c: sqlite_search.remove_advisory(c, advisory_id))
+
+    # ── hooks ──
+
+    async def add_hook(self, record: HookRecord, limit: int) -> str:
+        return await self._write_sql(lambda c: sqlite_hooks.add_hook(c, record, limit))
+
+    async def get_hook(self, hook_id: str) -> HookRecord | None:
+        return await self._read(lambda c: sqlite_hooks.get_hook(c, hook_id))
+
+    async def list_hooks(self, owner: str, package: str | None, offset: int, limit: int | None) -> HookPage:
+        return await self._read(lambda c: sqlite_hooks.list_hooks(c, owner, package, offset, limit))
+
+    async def update_hook(
+        self, hook_id: str, owner: str, endpoint: str, secret: str, updated: str
+    ) -> HookRecord | None:
+        return await self._write_sql(
+            lambda c: sqlite_hooks.update_hook(c, hook_id, owner, endpoint, secret, updated)
+        )
+
+    async def remove_hook(self, hook_id: str, owner: str) -> HookRecord | None:
+        return await self._write_sql(lambda c: sqlite_hooks.remove_hook(c, hook_id, owner))
+
+    async def claim_hook_deliveries(self, now: float, lease: float, limit: int) -> Sequence[HookDelivery]:
+        # polled by every worker: a write transaction only when something is due
+        if not await self._lookup(lambda c: sqlite_hooks.has_due(c, now)):
+            return []
+        return await self._write_sql(lambda c: sqlite_hooks.claim_deliveries(c, now, lease, limit))
+
+    async def finish_hook_delivery(
+        self, delivery_id: int, hook_id: str, attempted: str | None, status: int, retry_at: float | None
+    ) -> None:
+        await self._write_sql(
+            lambda c: sqlite_hooks.finish_delivery(c, delivery_id, hook_id, attempted, status, retry_at)
+        )

@@ -8,7 +8,7 @@ one hand-written stylesheet, no JavaScript and nothing loaded from elsewhere.
 `register(router, registry)` mounts every page on the registry's router (app.py calls it once).
 Modules: `site` (the frame around every page: sessions, forms, errors), `sessions`, `rendering`,
 `readme`, `catalog`, `package_view`, and the pages: `browse`, `account`, `security`, `org_pages`,
-`web_login_page`.
+`web_login_page`, `web_otp_page`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from snpm.registry_server.web.org_pages import OrgPages
 from snpm.registry_server.web.security import SecurityPages
 from snpm.registry_server.web.site import Site
 from snpm.registry_server.web.web_login_page import WebLoginPage
+from snpm.registry_server.web.web_otp_page import WebOtpPage
 
 if TYPE_CHECKING:  # app.py imports this package to mount it
     from snpm.registry_server.app import Registry
@@ -30,11 +31,12 @@ __all__ = ["register"]
 
 
 def register(router: Router, registry: Registry) -> None:
-    """Mount the website's pages on `router`: `/`, everything under `/-/web/`, and npm's login page
-    `/-/v1/login/<id>` (whose JSON half stays in `api.web_login`)."""
+    """Mount the website's pages on `router`: `/`, everything under `/-/web/`, and the pages npm
+    opens, `/-/v1/login/<id>` and `/-/v1/otp/<id>` (whose JSON halves stay in `api.web_login`)."""
     site = Site(registry)
     site.register_static(router)
     WebLoginPage(site).register(router)
+    WebOtpPage(site).register(router)
     BrowsePages(site).register(router)
     AccountPages(site).register(router)
     SecurityPages(site).register(router)
