@@ -489,19 +489,14 @@ def test_endpoint_missing_on_the_audit_registry(world: World, setup: Setup) -> N
 
 
 def test_endpoint_missing_json(world: World, setup: Setup) -> None:
-    """--json prints npm's error object (message, method, uri, headers, statusCode, body). npm's
-    thrown string leaves an empty summary in its `error` member, which snpm's error renderer
-    cannot express yet: that one member is compared apart."""
+    """--json prints npm's error object (message, method, uri, headers, statusCode, body), and the
+    `error` member of a thrown string: `{"summary": "", "detail": ""}` (no code)."""
     _use(world, setup, "mixed")
     args = ["audit", "--json", f"--registry={setup.server.url}nothing/"]
     npm, snpm = both(world, args)
-    assert snpm.code == npm.code == 1
-    assert snpm.problems == npm.problems
-    npm_doc, snpm_doc = json.loads(npm.stdout), json.loads(snpm.stdout)
-    npm_error, snpm_error = npm_doc.pop("error"), snpm_doc.pop("error")
-    assert snpm_doc == npm_doc
-    assert npm_error == {"summary": "", "detail": ""}
-    assert snpm_error["detail"] == ""
+    _assert_same(npm, snpm, args)
+    assert npm.code == 1
+    assert json.loads(npm.stdout)["error"] == {"summary": "", "detail": ""}
 
 
 # ── a registry without the endpoint ──
@@ -542,6 +537,41 @@ def test_install_without_the_endpoint(tmp_path: Path, bare_registry: FakeRegistr
     for args in (["ci"], ["audit", "fix"]):
         npm, snpm = both(world, args)
         _assert_same(npm, snpm, args)
+
+
+def _failing_with(status: int, content_type: str) -> Any:
+    async def handler(request: web.Request, body: bytes) -> web.StreamResponse:
+        if content_type == "application/json":
+            return web.json_response({"error": "advisory database unavailable"}, status=status)
+        return web.Response(text="upstream exploded\n", status=status, content_type=content_type)
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type"), [(500, "application/json"), (503, "text/plain")], ids=["500-json", "503-text"]
+)
+def test_endpoint_that_errors(
+    tmp_path: Path, bare_registry: FakeRegistry, status: int, content_type: str
+) -> None:
+    """The advisory endpoint fails (a server error, JSON or text body): `audit` prints the body,
+    `audit --json` the error object and an empty `error` member, `audit fix --json` likewise after
+    nothing was changed; `install --json` carries on without an audit."""
+    bare_registry.on("POST", BULK, _failing_with(status, content_type))
+    world = make_world(tmp_path / "world")
+    _configure(world, bare_registry.url)
+    (world.project / "package.json").write_text(
+        '{"name": "bare", "version": "1.0.0", "dependencies": {"plain-user": "^1.0.0"}}\n'
+    )
+    world.run_npm(["install", "--no-audit"])
+    for args in (["audit"], ["audit", "--json"], ["audit", "fix", "--json"], ["install", "--json"]):
+        npm, snpm = both(world, args)
+        _assert_same(npm, snpm, args)
+        if args[0] == "audit":
+            assert npm.code == 1
+        if args == ["audit", "--json"]:
+            doc = json.loads(npm.stdout)
+            assert doc["statusCode"] == status and doc["error"] == {"summary": "", "detail": ""}
 
 
 def test_install_when_the_endpoint_times_out(tmp_path: Path, bare_registry: FakeRegistry) -> None:

@@ -349,10 +349,7 @@ def _difference(case: Case, npm: RunResult, snpm: RunResult) -> str | None:
 
 # Differences that come from outside this module, with the owner's issue: still run and shown,
 # not counted as failures of the inspection commands.
-KNOWN: dict[str, str] = {
-    "[dupes] find-dupes --json": "snpm.cli.commands.install finish() leaves out the dry-run diff "
-    "lines (`remove e 1.2.0`) under --json; npm prints them before the JSON summary",
-}
+KNOWN: dict[str, str] = {}
 
 
 def run_cases(lab: Lab, label: str, cases: Sequence[Case]) -> None:

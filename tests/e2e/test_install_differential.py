@@ -293,6 +293,9 @@ CASES = [
             ["install", "h@1.0.0", "-E"],
             ["uninstall", "a"],
             ["uninstall", "tool", "--dry-run"],
+            # reify-output.js prints the diff lines before the --json summary
+            ["uninstall", "tool", "--dry-run", "--json"],
+            ["install", "a@1.0.0", "--dry-run", "--json"],
             ["uninstall", "tool", "d"],
         ],
     ),

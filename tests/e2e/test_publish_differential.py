@@ -42,6 +42,7 @@ from snpm.tarball import extract, gunzip
 from support.fake_registry import FakeRegistry, fake_registry  # noqa: F401 - the fixture
 from support.npm_world import NPM, RunResult, make_world
 from support.registry import RunningRegistry, start_registry
+from support.verdaccio import start_verdaccio
 
 pytestmark = [
     pytest.mark.e2e,
@@ -552,6 +553,83 @@ def test_npm_published_tarball_unpacks_identically_with_snpm(tmp_path: Path, reg
     ours = tmp_path / "ours"
     extract(_tarball_bytes(registries.npm, "from-npm", "0.1.0"), ours, bins=["cli.js"])
     assert _files(ours) == _files(app / "node_modules" / "from-npm")
+
+
+@pytest.fixture(scope="module", params=["snpm-registry", "verdaccio"])
+def exchange(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """A registry both programs publish to and install from, with alice's token: snpm-registry,
+    then Verdaccio 5 (skipped when it is not installed)."""
+    root = tmp_path_factory.mktemp(str(request.param))
+    if request.param == "snpm-registry":
+        server = start_registry(root / "data")
+        stop, url, token = server.stop, server.url, _signup(server, "alice")
+    else:
+        verdaccio = start_verdaccio(root / "verdaccio")
+        stop, url, token = verdaccio.stop, verdaccio.url, verdaccio.add_user("alice", "password-123")
+    try:
+        yield url, token
+    finally:
+        stop()
+
+
+def test_each_side_installs_what_the_other_published(tmp_path: Path, exchange: tuple[str, str]) -> None:
+    """npm publishes one package and snpm another; then npm and snpm each install both into an app:
+    the two apps' node_modules (files, modes, bins, hidden lockfile) and package-lock.json are the
+    same, the bins run, and the lockfiles hold the integrity the registry has."""
+    url, token = exchange
+    world = make_world(tmp_path / "world")
+    world.userconfig.write_text(
+        f"registry={url}\n//{url.split('//', 1)[1]}:_authToken={token}\nfund=false\naudit=false\n"
+        "update-notifier=false\n"
+    )
+    published = {"npm": "from-npm", "snpm": "@demo/from-snpm"}
+    for program, name in published.items():
+        folder = f"project/pkgs/{program}"
+        cli = f"{name.rsplit('/', 1)[-1]}-cli"
+        manifest = {
+            "name": name,
+            "version": "1.0.0",
+            "main": "lib/index.js",
+            "bin": {cli: "bin/cli.js"},
+            "files": ["bin", "lib"],
+        }
+        world.write(f"{folder}/package.json", json.dumps(manifest, indent=2) + "\n")
+        world.write(f"{folder}/bin/cli.js", f"#!/usr/bin/env node\nconsole.log('published by {program}')\n")
+        world.write(f"{folder}/lib/index.js", "module.exports = require('./deep/data.json')\n")
+        world.write(f"{folder}/lib/deep/data.json", '{"answer": 42}\n')
+        world.write(f"{folder}/notes.txt", "not in the tarball\n")
+        (world.root / folder / "lib" / "deep" / "data.json").chmod(0o600)
+        run = world.run_npm if program == "npm" else world.run_snpm
+        done = run(["publish", f"./pkgs/{program}"])
+        assert done.code == 0, (program, done.stderr)
+    apps = {}
+    for installer in ("npm", "snpm"):
+        app = world.project / f"app-{installer}"
+        world.write(
+            f"project/app-{installer}/package.json",
+            json.dumps(
+                {"name": "app", "version": "1.0.0", "dependencies": {n: "^1.0.0" for n in published.values()}}
+            )
+            + "\n",
+        )
+        run = world.run_npm if installer == "npm" else world.run_snpm
+        done = run(["install"], cwd=app)
+        assert done.code == 0, (installer, done.stderr)
+        apps[installer] = app
+    assert _files(apps["snpm"] / "node_modules") == _files(apps["npm"] / "node_modules")
+    npm_lock = json.loads((apps["npm"] / "package-lock.json").read_text())
+    assert json.loads((apps["snpm"] / "package-lock.json").read_text()) == npm_lock
+    for program, name in published.items():
+        cli = apps["snpm"] / "node_modules" / ".bin" / f"{name.rsplit('/', 1)[-1]}-cli"
+        ran = subprocess.run([str(cli)], capture_output=True, text=True, env=world.env(), check=False)
+        assert ran.stdout == f"published by {program}\n", ran.stderr
+        escaped = name.replace("/", "%2f")
+        with urllib.request.urlopen(f"{url}{escaped}", timeout=10) as answer:
+            dist = json.loads(answer.read())["versions"]["1.0.0"]["dist"]
+        assert npm_lock["packages"][f"node_modules/{name}"]["integrity"] == dist["integrity"]
+        assert not (apps["snpm"] / "node_modules" / name / "notes.txt").exists()
 
 
 def _files(root: Path) -> dict[str, tuple[bytes, int]]:

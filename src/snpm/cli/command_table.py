@@ -175,6 +175,8 @@ IMPLEMENTED: dict[str, str] = {
     "link": "link",
     "prefix": "prefix",
     "root": "root",
+    # npm 10's, for registries with hooks (npm 11 removed it): a name deref knows, not a listed command
+    "hook": "hook",
 }
 
 
@@ -209,7 +211,7 @@ def deref(name: str | None) -> str | None:
         return None
     if re.search(r"[A-Z]", name):
         name = re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)
-    if name in COMMANDS:
+    if name in COMMANDS or name in IMPLEMENTED:
         return name
     if name in ALIASES:
         return ALIASES[name]

@@ -2,6 +2,16 @@
 
 A port of npm's lib/utils/error-message.js (`errorMessage`, `getError`) and output-error.js. Each
 summary/detail entry is `(title, *parts)`: logged as `npm error <title> <parts joined by spaces>`.
+
+Two of npm's shapes need more than a message:
+
+- aproba's argument checks (EMISSINGARG, EUNKNOWNTYPE, EINVALIDTYPE, ETOOMANYARGS) are TypeErrors
+  that npm reports under `typeerror` with their stack and "This is an error with npm itself". The
+  stack here is snpm's own (node's `    at function (file:line:column)` layout, innermost first),
+  since that is where the bug would be.
+- a few npm commands throw a bare string (audit's `audit endpoint returned an error`): npm logs the
+  string, and its `--json` error object, read off a primitive, has only empty `summary`/`detail`.
+  `ThrownStringError` carries that shape.
 """
 
 from __future__ import annotations
@@ -10,6 +20,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import TracebackType
 
 from snpm import NPM_VERSION
 from snpm.errors import SnpmError, UnknownCommandError, UsageError
@@ -17,6 +28,25 @@ from snpm.json_types import JsonValue
 from snpm.redact import redact_log
 
 Line = tuple[str, ...]
+
+__all__ = [
+    "TYPE_ERROR_CODES",
+    "RenderedError",
+    "ThrownStringError",
+    "all_lines",
+    "error_stack",
+    "exit_code_of",
+    "json_dumps",
+    "render",
+]
+
+# aproba's codes: npm's errorMessage prints these as a `typeerror` with the stack
+TYPE_ERROR_CODES = frozenset({"EMISSINGARG", "EUNKNOWNTYPE", "EINVALIDTYPE", "ETOOMANYARGS"})
+# node's default Error.stackTraceLimit
+_STACK_LIMIT = 10
+_TYPE_ERROR_DETAIL = (
+    "This is an error with npm itself. Please report this error at:\nhttps://github.com/npm/cli/issues"
+)
 
 # npm's `static isShellout`: commands that only run something else; a numeric failure code from it
 # becomes the exit status, with nothing printed (getError's first branch)
@@ -59,6 +89,11 @@ class RenderedError:
         return obj
 
 
+class ThrownStringError(SnpmError):
+    """What npm throws as a bare string (`throw 'audit endpoint returned an error'`): one error
+    line, no code, and an empty `{"summary": "", "detail": ""}` under --json."""
+
+
 def _js_json(value: object) -> str:
     """JSON.stringify without indentation."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -67,6 +102,27 @@ def _js_json(value: object) -> str:
 def _as_object(err: SnpmError) -> str:
     # npm pushes the Error object itself; node prints `Name: message` (plus a stack we do not have)
     return f"{err.name}: {err.message}"
+
+
+def _frames(tb: TracebackType | None) -> list[str]:
+    """The traceback as node prints a stack: `    at function (file:line:column)`, innermost first."""
+    frames: list[str] = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        column = 0
+        for index, position in enumerate(code.co_positions()):
+            if index == tb.tb_lasti // 2:
+                column = (position[2] or 0) + 1
+                break
+        frames.append(f"    at {code.co_qualname} ({code.co_filename}:{tb.tb_lineno}:{column})")
+        tb = tb.tb_next
+    return frames[::-1][:_STACK_LIMIT]
+
+
+def error_stack(err: BaseException, name: str = "TypeError") -> str:
+    """`err.stack` as node would show it: `Name: message` and the frames (redacted, as npm does)."""
+    message = err.message if isinstance(err, SnpmError) else str(err)
+    return redact_log("\n".join([f"{name}: {message}", *_frames(err.__traceback__)]))
 
 
 def _message_lines(
@@ -257,6 +313,10 @@ def _message_lines(
         summary.append(("enoent", msg))
         hint = f"\nCheck if the file '{err.file}' is present." if err.file else ""
         detail.append(("enoent", "This is related to npm not being able to find a file.\n" + hint))
+    elif code in TYPE_ERROR_CODES:
+        # aproba throws TypeErrors; npm shows `er.stack`
+        summary.append(("typeerror", error_stack(err, "TypeError" if err.name == "Error" else err.name)))
+        detail.append(("typeerror", _TYPE_ERROR_DETAIL))
     else:
         summary.append(("", msg))
         if err.detail:
@@ -324,6 +384,9 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
         rendered = render(wrapped, command=command)
         rendered.verbose.insert(0, ("type", type(err).__name__))
         return rendered
+    if isinstance(err, ThrownStringError):
+        # npm.js Object.assign()s getError's result onto a primitive, so jsonError finds nothing
+        return RenderedError(exit_code=1, summary=[("", err.message)], json={"summary": "", "detail": ""})
     if getattr(err, "silent", False):
         # the command reported its failures itself (e.g. `run -ws`): only the exit status is left
         return RenderedError(exit_code=exit_code_of(err), suppress=True)

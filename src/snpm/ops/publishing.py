@@ -1,10 +1,14 @@
-"""`npm publish`: lib/commands/publish.js, libnpmpublish's publish.js, and npm's `otplease`.
+"""`npm publish`: lib/commands/publish.js and libnpmpublish's publish.js.
 
 The order is npm's, because users see it: read the manifest (fix + prepare) → `prepublishOnly` →
 pack (prepack, prepare, postpack; nothing written) → read the manifest again (scripts may have
 changed it) → the prerelease-needs-a-tag check → the tarball report → credentials → the
 "already published" checks against the registry's packument → `Publishing to …` → the PUT →
 `publish` → `postpublish`.
+
+The upload goes through `snpm.ops.auth_flow.otplease`, as npm's goes through lib/utils/auth.js: an
+OTP challenge on a terminal is answered with a prompt, or, when the registry names `authUrl` and
+`doneUrl` (npm 11's web OTP), with the token of a browser round trip.
 
 `publishConfig` overrides any setting except the ones given on the command line; it is flattened
 with npm's own flatteners (`registry`, `@scope:registry`, credentials, `access`, `tag`, `otp`, …).
@@ -20,11 +24,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cmp_to_key
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import cast
 
 from snpm import semver
 from snpm.config import Config, get_credentials_by_uri
@@ -36,7 +40,9 @@ from snpm.config.values import UNDEFINED, ConfigValue
 from snpm.ecmascript.strings import trim
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject, JsonValue
+from snpm.ops.auth_flow import otplease
 from snpm.ops.context import client_settings
+from snpm.ops.interaction import Interaction
 from snpm.ops.package_scripts import ScriptRunner, run_lifecycle
 from snpm.ops.packaging import PackageSource, PackOptions, pack_spec
 from snpm.ops.publish_manifest import fix_name, fixed_manifest, prepared_manifest
@@ -51,15 +57,11 @@ __all__ = [
     "PublishHooks",
     "PublishOptions",
     "RegistryOptions",
-    "is_otp_error",
-    "otplease",
     "publish",
     "registry_options",
 ]
 
 LogFn = Callable[..., None]
-OtpReader = Callable[[], Awaitable[str]]
-T = TypeVar("T")
 
 
 # ── publishConfig and the options it changes ──────────────────────────────────────────────────────
@@ -78,11 +80,6 @@ class RegistryOptions:
     @property
     def default_tag(self) -> str:
         return str(self.flat.get("defaultTag") or "latest")
-
-    @property
-    def otp(self) -> str | None:
-        value = self.flat.get("otp")
-        return value if isinstance(value, str) and value else None
 
     def registry_for(self, name: str) -> str:
         return pick_registry(self.settings, name)
@@ -143,28 +140,6 @@ def registry_options(
     return RegistryOptions(flat=flat, settings=settings)
 
 
-# ── OTP ────────────────────────────────────────────────────────────────────────────────────────────
-def is_otp_error(err: SnpmError) -> bool:
-    return err.code == "EOTP" or (err.code == "E401" and "one-time pass" in str(err.body or ""))
-
-
-async def otplease(
-    action: Callable[[str | None], Awaitable[T]], otp: str | None, read_otp: OtpReader | None
-) -> T:
-    """npm's otplease: run `action(otp)`; on an OTP challenge ask once (on a terminal) and rerun it
-    all with the code. Without a terminal (`read_otp` None) the EOTP error is final."""
-    try:
-        return await action(otp)
-    except SnpmError as err:
-        if read_otp is None or not is_otp_error(err):
-            raise
-        body = err.body if isinstance(err.body, dict) else {}
-        if body.get("authUrl") and body.get("doneUrl"):
-            raise  # web OTP: the error names the URLs to open; snpm does not poll for the token
-        code = await read_otp()
-    return await action(code)
-
-
 # ── publish ────────────────────────────────────────────────────────────────────────────────────────
 @dataclass(frozen=True, slots=True)
 class PublishOptions:
@@ -180,13 +155,14 @@ class PublishOptions:
 @dataclass(frozen=True, slots=True)
 class PublishHooks:
     """How publish talks to its front end. `show_contents` is npm's logPkg (the notice block, not
-    called under --json); `published` runs after a successful upload (--json output)."""
+    called under --json); `published` runs after a successful upload (--json output); `io`
+    answers an OTP challenge (a prompt, or the browser for a web OTP) when it is interactive."""
 
     log: LogFn
     show_contents: Callable[[TarballContents], None]
     published: Callable[[TarballContents], None]
     make_client: Callable[[ClientSettings], RegistryClient]
-    read_otp: OtpReader | None = None
+    io: Interaction
     environ: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -399,7 +375,7 @@ async def publish(
             async def upload(otp: str | None) -> None:
                 await _upload(client, manifest, tarball, opts, options, hooks, otp)
 
-            await otplease(upload, opts.otp, hooks.read_otp)
+            await otplease(hooks.io, client, upload)
     finally:
         await client.close()
     hooks.published(contents)

@@ -27,8 +27,10 @@ from snpm.config import Config
 from snpm.errors import SnpmError, UsageError
 from snpm.json_types import JsonObject
 from snpm.manifest import read_package_json
+from snpm.ops.auth_flow import otplease
+from snpm.ops.interaction import Interaction
 from snpm.ops.publish_manifest import prepared_manifest
-from snpm.ops.publishing import OtpReader, RegistryOptions, otplease, registry_options
+from snpm.ops.publishing import RegistryOptions, registry_options
 from snpm.registry_client import ClientSettings, RegistryClient, RequestOptions, fetch_packument
 from snpm.spec import PackageSpec, RegistrySpec, parse_spec, resolve
 
@@ -55,7 +57,8 @@ class UnpublishHooks:
     make_client: Callable[[ClientSettings], RegistryClient]
     # raises the command's usage error (its text is the CLI's business)
     usage_error: Callable[[str], UsageError]
-    read_otp: OtpReader | None = None
+    # answers an OTP challenge (npm's otplease: a prompt, or the browser for a web OTP)
+    io: Interaction
 
 
 def _local_manifest(folder: Path, log: LogFn) -> JsonObject | None:
@@ -184,7 +187,7 @@ async def unpublish(
             async def run(otp: str | None) -> None:
                 await _unpublish_from_registry(client, target, opts, otp)
 
-            await otplease(run, opts.otp, hooks.read_otp)
+            await otplease(hooks.io, client, run)
     finally:
         await client.close()
     return f"- {name}{pkg_version}"

@@ -15,9 +15,11 @@ import pytest
 from snpm.config import load_config
 from snpm.errors import HttpError, SnpmError
 from snpm.json_types import JsonObject
+from snpm.ops.auth_flow import otplease
 from snpm.ops.publish_manifest import fixed_manifest, prepared_manifest
-from snpm.ops.publishing import otplease, publish_document, registry_options
+from snpm.ops.publishing import publish_document, registry_options
 from snpm.ops.unpublishing import _tarball_path
+from support.scripted_interaction import ScriptedInteraction
 
 
 def _write(folder: Path, manifest: JsonObject, **files: str) -> Path:
@@ -181,6 +183,16 @@ def _otp_error() -> HttpError:
     return HttpError("otp please", status=401, code="EOTP")
 
 
+def test_publish_and_unpublish_share_auth_flows_otplease() -> None:
+    """One otplease for every command: publish and unpublish no longer carry their own."""
+    import snpm.ops.publishing as publishing
+    import snpm.ops.unpublishing as unpublishing
+
+    assert not hasattr(publishing, "is_otp_error")
+    assert publishing.otplease is otplease
+    assert unpublishing.otplease is otplease
+
+
 def test_otplease_retries_once_with_the_prompted_code() -> None:
     seen: list[str | None] = []
 
@@ -190,15 +202,16 @@ def test_otplease_retries_once_with_the_prompted_code() -> None:
             raise _otp_error()
         return "done"
 
-    async def read() -> str:
-        return "123456"
-
-    assert asyncio.run(otplease(action, None, read)) == "done"
+    prompt = "This operation requires a one-time password.\nEnter OTP:"
+    io = ScriptedInteraction(answers={prompt: ["123456"]})
+    client: Any = None  # the classic prompt never talks to the registry itself
+    assert asyncio.run(otplease(io, client, action)) == "done"
     assert seen == [None, "123456"]
+    assert io.asked == [prompt]
     seen.clear()
     with pytest.raises(HttpError):  # no terminal: the EOTP error is final
-        asyncio.run(otplease(action, "000000", None))
-    assert seen == ["000000"]
+        asyncio.run(otplease(ScriptedInteraction(interactive=False), client, action))
+    assert seen == [None]
 
 
 @pytest.mark.parametrize(

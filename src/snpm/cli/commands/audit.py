@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from snpm.cli.commands.install import ArboristCommand
 from snpm.cli.commands.ls import exit_with
+from snpm.cli.error_render import ThrownStringError
 from snpm.errors import SnpmError, UsageError
 from snpm.json_types import JsonValue
 
@@ -137,8 +138,8 @@ class Audit(ArboristCommand):
             out.standard(
                 body if isinstance(body, str) else "undefined" if body is None else inspect(body, depth=2)
             )
-        # npm throws a string here: one error line, no code
-        raise SnpmError("audit endpoint returned an error")
+        # npm throws a string here: one error line, no code, an empty --json error
+        raise ThrownStringError("audit endpoint returned an error")
 
     async def signatures(self) -> None:
         from snpm.ops import audit_signatures

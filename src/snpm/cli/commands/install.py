@@ -156,15 +156,16 @@ class ArboristCommand(Command):
         summary = summarize(
             outcome.plan, tree, fund=bool(config.get("fund")), audited=audit.audited if audit else 0
         )
+        # reify-output.js prints the diff as it counts it, so it comes before the --json summary too
+        if outcome.plan is not None and (config.get("dry-run") or config.get("long")):
+            for line in diff_lines(outcome.plan, color=out.settings.color_stdout):
+                out.standard(line)
         if out.settings.json:
             data = summary_json(summary)
             if audit is not None:
                 data["audit"] = audit.json
             out.json(data)
             return audit.exit_code if audit is not None else 0
-        if outcome.plan is not None and (config.get("dry-run") or config.get("long")):
-            for line in diff_lines(outcome.plan, color=out.settings.color_stdout):
-                out.standard(line)
         elapsed_ms = (time.monotonic() - outcome.started) * 1000
         out.standard("\n" + changed_message(summary, round(elapsed_ms)))
         for line in funding_lines(summary):

@@ -1,48 +1,23 @@
 """`snpm publish`: npm's lib/commands/publish.js (the use case is `snpm.ops.publishing.publish`).
 
-Also the OTP prompt npm's otplease shows on a terminal (lib/utils/read-user-info.js `otp`),
-which unpublish shares.
+An OTP challenge is answered through the terminal (`snpm.cli.prompts.TerminalInteraction`): npm's
+prompt, or the browser for a web OTP. `make_client` is shared with unpublish.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-import sys
 from pathlib import Path
 from typing import ClassVar
 
 from snpm import NPM_VERSION
 from snpm.cli.command import Command, CommandContext
 from snpm.cli.commands.pack import TarballLog, package_source, script_runner, workspace_paths
+from snpm.cli.prompts import TerminalInteraction
 from snpm.config.definitions import node_version
 from snpm.errors import SnpmError
-from snpm.ops.publishing import OtpReader, PublishHooks, PublishOptions, publish
+from snpm.ops.publishing import PublishHooks, PublishOptions, publish
 from snpm.ops.tarball_report import TarballContents
 from snpm.registry_client import ClientSettings, RegistryClient
-
-OTP_PROMPT = "This operation requires a one-time password.\nEnter OTP: "
-_OTP_SHAPE = re.compile(r"^[\d ]+$|^[A-Fa-f0-9]{64}$")
-
-
-def otp_reader(ctx: CommandContext) -> OtpReader | None:
-    """npm's classic OTP prompt when stdin and stdout are terminals (otplease's condition)."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        return None
-
-    async def read() -> str:
-        answer = ""
-        while True:
-            ctx.out.stdout.write(OTP_PROMPT)
-            ctx.out.stdout.flush()
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
-                raise SnpmError("canceled", code="ECANCELED")
-            answer = line.strip() or answer
-            if answer and _OTP_SHAPE.match(answer):
-                return re.sub(r"\s+", "", answer)
-
-    return read
 
 
 def make_client(ctx: CommandContext, settings: ClientSettings) -> RegistryClient:
@@ -118,7 +93,7 @@ class Publish(Command):
             show_contents=log.notices,
             published=published,
             make_client=lambda settings: make_client(ctx, settings),
-            read_otp=otp_reader(ctx),
+            io=TerminalInteraction(out, config),
             environ=ctx.env,
         )
         source = package_source(ctx)

@@ -7,7 +7,8 @@ from typing import ClassVar
 
 from snpm.cli.command import Command
 from snpm.cli.commands.pack import workspace_paths
-from snpm.cli.commands.publish import make_client, otp_reader
+from snpm.cli.commands.publish import make_client
+from snpm.cli.prompts import TerminalInteraction
 from snpm.ops.unpublishing import UnpublishHooks, UnpublishOptions, unpublish
 
 
@@ -35,7 +36,7 @@ class Unpublish(Command):
             log=ctx.out.emit,
             make_client=lambda settings: make_client(ctx, settings),
             usage_error=self.usage_error,
-            read_otp=otp_reader(ctx),
+            io=TerminalInteraction(ctx.out, config),
         )
         options = UnpublishOptions(force=bool(config.get("force")), dry_run=bool(config.get("dry-run")))
         line = await unpublish(
