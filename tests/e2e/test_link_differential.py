@@ -58,7 +58,7 @@ def registry() -> Iterator[ScenarioRegistry]:
 
 # ── the package folders ────────────────────────────────────────────────────────────────────────────
 
-REDIS: dict[str, str | dict[str, Any]] = {
+REDIS: dict[str, str | bytes | dict[str, Any]] = {
     "node-redis/package.json": {
         "name": "redis",
         "version": "1.2.3",
@@ -69,27 +69,37 @@ REDIS: dict[str, str | dict[str, Any]] = {
     "node-redis/cli.js": "#!/usr/bin/env node\nconsole.log('redis')\n",
     "node-redis/man/redis.1": ".TH REDIS 1\n",
 }
-BLOGGY: dict[str, str | dict[str, Any]] = {
+BLOGGY: dict[str, str | bytes | dict[str, Any]] = {
     "node-bloggy/package.json": {"name": "node-bloggy", "version": "0.1.0", "dependencies": {"h": "^1.0.0"}},
 }
-SCOPED: dict[str, str | dict[str, Any]] = {
+SCOPED: dict[str, str | bytes | dict[str, Any]] = {
     "acme-lib/package.json": {"name": "@acme/lib", "version": "3.0.0", "bin": "bin/lib.js"},
     "acme-lib/bin/lib.js": "#!/usr/bin/env node\r\nconsole.log('lib')\r\n",
 }
-OTHER: dict[str, str | dict[str, Any]] = {
+OTHER: dict[str, str | bytes | dict[str, Any]] = {
     "other/package.json": {"name": "other-pkg", "version": "0.0.1"},
 }
-WORKSPACES: dict[str, str | dict[str, Any]] = {
+WORKSPACES: dict[str, str | bytes | dict[str, Any]] = {
     "mono/package.json": {"name": "mono", "version": "1.0.0", "workspaces": ["packages/*"]},
     "mono/packages/wa/package.json": {"name": "wa", "version": "1.0.0", "bin": {"wa": "wa.js"}},
     "mono/packages/wa/wa.js": "#!/usr/bin/env node\n",
     "mono/packages/wb/package.json": {"name": "wb", "version": "1.0.0"},
 }
 
-PLAIN: dict[str, str | dict[str, Any]] = {
+FORK: dict[str, str | bytes | dict[str, Any]] = {
+    # another folder holding a package named `redis`
+    "redis-fork/package.json": {"name": "redis", "version": "9.0.0", "bin": {"redis-cli": "fork.js"}},
+    "redis-fork/fork.js": "#!/usr/bin/env node\nconsole.log('fork')\n",
+}
+BROKEN: dict[str, str | bytes | dict[str, Any]] = {
+    "noname/package.json": {"version": "1.0.0"},
+    "badjson/package.json": "{ not json\n",
+}
+
+PLAIN: dict[str, str | bytes | dict[str, Any]] = {
     "node-plain/package.json": {"name": "node-plain", "version": "0.1.0"},
 }
-SCRIPTED: dict[str, str | dict[str, Any]] = {
+SCRIPTED: dict[str, str | bytes | dict[str, Any]] = {
     "scr/package.json": {
         "name": "scr",
         "version": "1.0.0",
@@ -108,13 +118,13 @@ DEAD = {"npm_config_registry": f"http://127.0.0.1:{free_port()}/", "npm_config_f
 @dataclass
 class Case:
     id: str
-    files: dict[str, str | dict[str, Any]]
+    files: dict[str, str | bytes | dict[str, Any]]
     steps: list[Step]
     folders: list[str] = field(default_factory=list)
 
 
-def _files(*parts: dict[str, str | dict[str, Any]]) -> dict[str, str | dict[str, Any]]:
-    merged: dict[str, str | dict[str, Any]] = {}
+def _files(*parts: dict[str, str | bytes | dict[str, Any]]) -> dict[str, str | bytes | dict[str, Any]]:
+    merged: dict[str, str | bytes | dict[str, Any]] = {}
     for part in parts:
         merged.update(part)
     return merged
@@ -333,7 +343,199 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+CASES += [
+    Case(
+        # npm link saves only on an explicit --save (from any config source but the default) or a
+        # save type; --save-exact alone or --save-bundle alone write nothing
+        "what-saves",
+        _files(REDIS, BLOGGY, OTHER, SCOPED),
+        [
+            step("link", "../node-redis", "--save-exact", cwd="node-bloggy"),
+            step("link", "../other", cwd="node-bloggy", npm_config_save="true"),
+            step("link", "../acme-lib", "--save-dev", "--save-exact", cwd="node-bloggy"),
+            step("link", "../node-redis", "--no-save", cwd="node-bloggy"),
+            step("link", "../node-redis", "--save-prod", cwd="node-bloggy"),
+            step("link", "../acme-lib", "--save-bundle", cwd="node-bloggy"),
+            step("link", "../other", "--save", "--save-bundle", cwd="node-bloggy"),
+            step("link", "redis", "--save-optional", cwd="node-bloggy"),
+            step("ls", "--all", cwd="node-bloggy"),
+            # the saved links survive plain installs, ci and an update
+            step("install", cwd="node-bloggy"),
+            step("ci", cwd="node-bloggy"),
+            step("update", cwd="node-bloggy"),
+            step("ls", "--all", "--json", cwd="node-bloggy"),
+            step("outdated", cwd="node-bloggy"),
+        ],
+        folders=["prefix/lib"],
+    ),
+    Case(
+        "unlink-forms",
+        _files(REDIS, BLOGGY),
+        [
+            step("link", cwd="node-redis"),
+            step("link", "redis", "--save", cwd="node-bloggy"),
+            # `npm unlink` is `npm uninstall`: a name is needed, the package.json entry goes too
+            step("unlink", cwd="node-bloggy"),
+            step("unlink", "redis", "--no-save", cwd="node-bloggy"),
+            step("ls", cwd="node-bloggy"),
+            step("unlink", "redis", cwd="node-bloggy"),
+            # the documented undo of `npm link`: `npm unlink -g` in the package folder
+            step("unlink", "-g", cwd="node-redis"),
+            step("ls", "-g"),
+            step("unlink", "-g", "redis", cwd="node-redis"),
+            step("rm", "--global", "nothing-linked", cwd="node-bloggy"),
+        ],
+    ),
+    Case(
+        "relinking-another-folder-of-the-same-name",
+        _files(REDIS, FORK, BLOGGY),
+        [
+            step("link", cwd="node-redis"),
+            step("link", "redis", cwd="node-bloggy"),
+            # the global link and its bin move to the fork; the project keeps the old realpath
+            step("link", cwd="redis-fork"),
+            step("ls", "-g", "--long"),
+            step("ls", cwd="node-bloggy"),
+            step("link", "redis", cwd="node-bloggy"),
+            step("link", "../node-redis", "../redis-fork", cwd="node-bloggy"),
+            step("ls", "-g"),
+        ],
+    ),
+    Case(
+        "over-hand-made-folders",
+        _files(
+            REDIS,
+            OTHER,
+            BLOGGY,
+            {
+                "prefix/lib/node_modules/redis/package.json": {"name": "redis", "version": "0.0.9"},
+                "prefix/lib/node_modules/redis/index.js": "module.exports = 'by hand'\n",
+                "node-bloggy/node_modules/redis/package.json": {"name": "redis", "version": "0.0.1"},
+                "node-bloggy/node_modules/other-pkg/package.json": {"name": "not-other", "version": "5.0.0"},
+            },
+        ),
+        [
+            step("ls", "-g"),
+            step("link", cwd="node-redis"),
+            step("link", "redis", cwd="node-bloggy"),
+            step("link", "../other", cwd="node-bloggy"),
+            step("ls", "-g"),
+            step("ls", cwd="node-bloggy"),
+        ],
+    ),
+    Case(
+        "links-in-ls-outdated-update",
+        _files(REDIS, SCOPED, BLOGGY),
+        [
+            step("link", cwd="node-redis"),
+            step("link", cwd="acme-lib"),
+            step("link", "redis", "@acme/lib", cwd="node-bloggy"),
+            step("ls", "-g", "--link"),
+            step("ls", "--link", cwd="node-bloggy"),
+            step("ls", "-g", "redis"),
+            step("ls", "-g", "--parseable"),
+            step("ls", "--all", "--parseable", "--long", cwd="node-bloggy"),
+            # a global link is not a registry package: outdated and update -g leave it alone
+            step("outdated", "-g"),
+            step("outdated", "-g", "--json"),
+            step("update", "-g", "redis"),
+            step("update", "-g"),
+            step("ls", "-g"),
+            step("install", "-g", "redis@2.0.0"),
+            step("ls", "-g"),
+            step("ls", cwd="node-bloggy"),
+        ],
+    ),
+    Case(
+        # a package.json without a name: npm's global reify dies on an undefined explicit request
+        "bad-folders",
+        _files(BROKEN, BLOGGY),
+        [
+            step("link", cwd="noname"),
+            step("link", "../noname", cwd="node-bloggy"),
+            step("link", "../node-bloggy/package.json", cwd="node-bloggy"),
+            step("ls", "-g"),
+        ],
+        folders=["prefix/lib"],
+    ),
+    Case(
+        "long-options-and-dry-run",
+        _files(WORKSPACES, REDIS, BLOGGY),
+        [
+            step("link", "--workspace", "wa", cwd="mono"),
+            step("link", "--workspace=packages/wb", cwd="mono"),
+            step("link", "--workspace", "nope", cwd="mono"),
+            step("ls", "-g"),
+            step("link", "wb", "--workspace", "wa", cwd="mono"),
+            step("link", "--dry-run", cwd="node-redis"),
+            step("link", "redis", "--dry-run", cwd="node-bloggy"),
+            step("link", "../node-redis", "--dry-run", cwd="node-bloggy"),
+            step("ls", "-g"),
+            step("ls", "--all", cwd="mono"),
+        ],
+    ),
+]
+
+
+CASES += [
+    Case(
+        # everything needed is local when it is in the cache: --offline installs from it
+        "offline-from-the-cache",
+        _files(BLOGGY),
+        [
+            step("install", "-g", "tool@1.0.0"),
+            step("uninstall", "-g", "tool"),
+            step("link", "tool@1.0.0", "--offline", cwd="node-bloggy", **DEAD),
+            step("ls", "-g", **DEAD),
+            step("ls", "--all", cwd="node-bloggy", **DEAD),
+            step("link", "tool", "--save", "--offline", cwd="node-bloggy", **DEAD),
+            step("install", "--offline", cwd="node-bloggy", **DEAD),
+            step("link", "@s/sc", "--offline", cwd="node-bloggy", **DEAD),
+            step("ls", cwd="node-bloggy", **DEAD),
+        ],
+    ),
+    Case(
+        # the global prefix link uses is derived as npm derives it; the package folder is the
+        # nearest one with a package.json
+        "where-the-global-space-is",
+        _files(REDIS, BLOGGY),
+        [
+            step("link", cwd="node-redis/man"),
+            step("ls", "-g"),
+            step("link", cwd="node-redis", unset=["npm_config_prefix"], PREFIX="<world>/pre"),
+            step("ls", "-g", unset=["npm_config_prefix"], PREFIX="<world>/pre"),
+            step("link", "redis", cwd="node-bloggy", unset=["npm_config_prefix"], PREFIX="<world>/pre"),
+            step("ls", cwd="node-bloggy"),
+            # --prefix is the local and the global prefix at once
+            step("link", "--prefix=<world>/node-redis", cwd="node-bloggy"),
+            step("link", "redis", "--prefix", "../node-bloggy", cwd="node-redis"),
+            step("ls", "--prefix", "../node-bloggy", cwd="node-redis"),
+        ],
+    ),
+]
+
+
+# A known difference outside link, kept visible: npm reports an unparsable package.json with V8's
+# JSON.parse message and json-parse-even-better-errors' context (`Expected property name or '}' in
+# JSON at position 2 while parsing "{ not json\n"`) and no `path` line; snpm.manifest.files.
+# parse_package_json words it after Python's json module and attaches the path.
+KNOWN_GAPS = [
+    pytest.param(
+        Case(
+            "a-folder-with-invalid-package-json",
+            _files(BROKEN, BLOGGY),
+            [step("link", cwd="badjson"), step("link", "../badjson", cwd="node-bloggy")],
+            folders=["prefix/lib"],
+        ),
+        marks=pytest.mark.xfail(
+            strict=True, reason="snpm.ecmascript.json words JSON errors after Python, not V8"
+        ),
+        id="a-folder-with-invalid-package-json",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", [*CASES, *KNOWN_GAPS], ids=lambda c: getattr(c, "id", None))
 def test_link_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
     problems, npm_world, snpm_world = play(
         tmp_path, registry.url, case.files, case.steps, folders=case.folders

@@ -2,10 +2,12 @@
 project: `npm link`, global installs, `prefix`/`root`.
 
 A world is a folder holding its own HOME (userconfig and cache), a global prefix, and any number of
-package folders (`proj`, `node-redis`, ...). Every command gets a whole environment built from
-scratch (PATH, HOME, LANG, npm_config_userconfig / globalconfig / cache / prefix), so nothing of
-the machine's own npm setup leaks in. A step runs in a folder of the world; after every step the
-two worlds are compared whole (everything but HOME):
+package folders (`proj`, `node-redis`, ...; `<world>` in a file stands for the world's root).
+Every command gets a whole environment built from scratch (PATH, HOME, LANG, npm_config_userconfig
+/ globalconfig / cache / prefix), so nothing of the machine's own npm setup leaks in; a step may
+add variables or run without some of these (`npm_config_prefix`: the prefix npm derives itself).
+A step runs in a folder of the world; after every step the two worlds are compared whole
+(everything but HOME):
 
 - exit code; stdout with durations normalised; the `warn` lines and the `error` lines of stderr
   (the heading word, the world's root and the log-file line normalised);
@@ -38,19 +40,23 @@ _HEADING = re.compile(r"^s?npm (warn|error) ?(.*)$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Step:
-    """One command: its arguments, the folder it runs in (relative to the world), extra env."""
+    """One command: its arguments, the folder it runs in (relative to the world), extra env (a
+    `<world>` in an argument or a value is the world's root) and the world's variables it runs
+    without."""
 
     args: tuple[str, ...]
     cwd: str = "proj"
     env: Mapping[str, str] = field(default_factory=dict)
+    unset: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
-        return f"[{self.cwd}] {' '.join(self.args)}"
+        extra = [f"{k}={v}" for k, v in self.env.items()] + [f"-{k}" for k in self.unset]
+        return f"[{self.cwd}] {' '.join(self.args)}" + (f" ({' '.join(extra)})" if extra else "")
 
 
-def step(*args: str, cwd: str = "proj", **env: str) -> Step:
-    return Step(tuple(args), cwd, env)
+def step(*args: str, cwd: str = "proj", unset: Sequence[str] = (), **env: str) -> Step:
+    return Step(tuple(args), cwd, env, tuple(unset))
 
 
 @dataclass
@@ -60,7 +66,7 @@ class World:
     registry: str
     seconds: float = 0.0
 
-    def setup(self, files: Mapping[str, str | dict[str, Any]], folders: Sequence[str] = ()) -> World:
+    def setup(self, files: Mapping[str, str | bytes | dict[str, Any]], folders: Sequence[str] = ()) -> World:
         home = self.root / "home"
         (home / ".npm").mkdir(parents=True, exist_ok=True)
         (home / ".npm" / "_update-notifier-last-checked").write_text("")
@@ -71,13 +77,17 @@ class World:
         for rel, content in files.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+                continue
             text = json.dumps(content, indent=2) + "\n" if isinstance(content, dict) else content
+            text = text.replace("<world>", str(self.root))
             path.write_text(text)
             if text.startswith("#!"):
                 path.chmod(0o644)
         return self
 
-    def env(self, extra: Mapping[str, str]) -> dict[str, str]:
+    def env(self, extra: Mapping[str, str], unset: Sequence[str] = ()) -> dict[str, str]:
         home = self.root / "home"
         path_dirs = [os.path.dirname(NODE)] if NODE else []
         env = {
@@ -89,10 +99,13 @@ class World:
             "npm_config_cache": str(home / ".npm"),
             "npm_config_prefix": str(self.root / "prefix"),
         }
-        env.update(extra)
+        env.update({key: value.replace("<world>", str(self.root)) for key, value in extra.items()})
+        for key in unset:
+            env.pop(key, None)
         return env
 
     def command(self, args: Sequence[str]) -> list[str]:
+        args = [arg.replace("<world>", str(self.root)) for arg in args]
         if self.tool == "npm":
             assert NPM is not None
             return [NPM, *args]
@@ -105,7 +118,7 @@ class World:
         done = subprocess.run(
             self.command(one.args),
             cwd=cwd,
-            env=self.env(one.env),
+            env=self.env(one.env, one.unset),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -192,7 +205,7 @@ def compare_step(
 def play(
     root: Path,
     registry: str,
-    files: Mapping[str, str | dict[str, Any]],
+    files: Mapping[str, str | bytes | dict[str, Any]],
     steps: Sequence[Step],
     *,
     folders: Sequence[str] = (),

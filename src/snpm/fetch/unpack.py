@@ -1,11 +1,12 @@
 """Reading a package tarball once: its files with final modes, its package.json, its bins, and
 (optionally) adding the files to snpm's store in the same pass.
 
-Modes follow pacote: `((entry | 0o666) & ~umask) | 0o600`, plus 0o111 for the package's bins; the
-process umask is applied up front (a stored inode is shared, it cannot take each process's umask
-when it is linked). The bins are read from the tarball's own package.json (`bin`, or every file
-under `directories.bin`), which is the package.json bin-links later reads from node_modules; so the
-chmod bin-links does is a no-op on a linked file and never changes a shared inode's mode.
+Modes follow pacote: `((entry | 0o666) & ~umask) | 0o600`; the process umask is applied up front
+(a stored inode is shared, it cannot take each process's umask when it is linked). pacote adds
+0o111 to the package's bins only when it read the manifest before extracting, and arborist's reify
+extracts `<name>@<resolved url>` (a remote fetcher, no manifest): a bin keeps the tarball's mode
+until bin-links makes it executable (so never with --no-bin-links). bin-links' chmod does not touch
+the shared inode: `snpm.reify.bin_links.fix_bin` gives the package its own copy first.
 
 The manifest of a tarball (file and remote specs, git) is its package.json read the way pacote
 reads an extracted folder (@npmcli/package-json's normalize, `_attributes` included), with the
@@ -128,11 +129,9 @@ def unpack(
     """Parse a (verified) tarball; with `cache_dir` and `integrity`, also add its files to the store."""
     raw = list(iter_package_files(data, umask=umask, allow_gitignore=allow_gitignore))
     package_json, error = _parse_package_json(raw)
-    bins = bin_targets(package_json, (f.path for f in raw))
-    files = [
-        PackageFile(f.path, (f.mode | (0o111 if f.path in bins else 0)) & ~process_umask & 0o7777, f.data)
-        for f in raw
-    ]
+    # no exec bits for the bins here: reify's pacote extracts without the manifest (module docstring)
+    keep = ~process_umask & 0o7777
+    files = [PackageFile(f.path, f.mode & keep, f.data) for f in raw] if keep != 0o7777 else raw
     stored = None
     if cache_dir is not None and integrity:
         stored = store.add_package(cache_dir, integrity, ((f.path, f.mode, f.data) for f in files))

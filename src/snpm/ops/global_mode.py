@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from snpm.config import Config, npmrc
 from snpm.errors import SnpmError, UsageError
-from snpm.fetch.base import ResolvedManifest
 from snpm.ops.local_package import local_package_name
-from snpm.tree.ideal.build import IdealTree
-from snpm.tree.ideal.checks import check_engine
-from snpm.tree.node import Node
+
+if TYPE_CHECKING:
+    # types only: `snpm prefix` and `snpm root` import this module and must start fast
+    from snpm.fetch.base import ResolvedManifest
+    from snpm.tree.ideal.build import IdealTree
+    from snpm.tree.node import Node
 
 __all__ = [
     "check_npm_self_install",
@@ -166,6 +168,8 @@ async def check_npm_self_install(
     arg = next((a for a in args if a.startswith("npm@") or a == "npm"), None)
     if arg is None:
         return
+    from snpm.tree.ideal.checks import check_engine
+
     manifest = (await source.manifest(arg)).manifest
     version = manifest.get("version")
     version = version if isinstance(version, str) else None

@@ -14,12 +14,14 @@ package into the project.
 - Saving: only an explicit --save (or -D/-O/-P/--save-peer) writes package.json and
   package-lock.json; otherwise only node_modules/.package-lock.json records the links.
 - `npm link -g` fails with ELINKGLOBAL; install-links is always false for link.
+- A folder whose package.json has no name cannot be linked: npm's global reify gets an undefined
+  explicit request and dies with the TypeError of arborist's [diffTrees], printed as it is.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from snpm.config import Config
 from snpm.errors import SnpmError
@@ -32,9 +34,10 @@ from snpm.spec import DirectorySpec, parse_spec
 from snpm.tree.load_actual import load_actual
 from snpm.tree.node import Node
 
-__all__ = ["LINK_GLOBAL_MESSAGE", "link", "link_save"]
+__all__ = ["LINK_GLOBAL_MESSAGE", "NAMELESS_MESSAGE", "link", "link_save"]
 
 LINK_GLOBAL_MESSAGE = "link should never be --global.\nPlease re-run this command with --local"
+NAMELESS_MESSAGE = "Cannot destructure property 'name' of '.for' as it is undefined."
 
 
 def link_save(config: Config) -> bool:
@@ -76,8 +79,21 @@ async def link(
     return await _link_package(ctx, workspace_paths or [prefix])
 
 
+def _require_names(folders: Iterable[str]) -> None:
+    """A nameless folder dies in npm's global reify (module docstring); a missing or unreadable
+    package.json is left to the reify, which reports it as npm does."""
+    for folder in folders:
+        try:
+            content = read_package_json(folder).content
+        except SnpmError:
+            continue
+        if content.get("name") is None:
+            raise SnpmError(NAMELESS_MESSAGE)
+
+
 async def _link_package(ctx: InstallContext, paths: Sequence[str]) -> ReifyOutcome:
     """linkPkg: the folders into the global space."""
+    _require_names(paths)
     async with _global_session(ctx) as session:
         outcome = await session.reify(ReifyRequest(add=tuple(f"file:{path}" for path in paths)))
         return await with_quick_audit(session, outcome)
@@ -110,6 +126,8 @@ async def _link_install(ctx: InstallContext, args: Sequence[str]) -> ReifyOutcom
     )
     missing = _missing(globals_, args, cwd)
     if missing:
+        folders = (parse_spec(arg, cwd) for arg in missing)
+        _require_names(spec.fetch_spec for spec in folders if isinstance(spec, DirectorySpec))
         async with _global_session(ctx) as session:
             await session.reify(ReifyRequest(add=tuple(missing)))
     names: list[str] = []

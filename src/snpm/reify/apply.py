@@ -212,6 +212,9 @@ class Reification:
                 state.trash.append(retired)
         if not state.retired:
             return
+        # npm's #renamePath makes each retired path's folder, even for a path that is not there
+        made = dict.fromkeys(first_missing(posixpath.dirname(p), self.options.root) for p in state.retired)
+        state.created.extend(m for m in made if m is not None and m not in state.created)
         self._save_journal()
         errors: list[BaseException] = []
         for src, dest in state.retired.items():

@@ -13,8 +13,10 @@ then path order, so the result does not depend on timing). A missing target is s
 An existing symlink to the same place is left alone (and its target is then not chmod-ed); one
 pointing into the package is replaced; anything else is replaced only when forced, which local bins
 always are; a global top's bins are not, so they fail with EEXIST (`check_bins` finds that before
-any script runs). A newly linked target is chmod-ed to 0o777 & ~umask and a CRLF ending its `#!`
-line is rewritten to LF. Windows shims (cmd-shim) are not ported: snpm is POSIX-only here.
+any script runs). A newly linked target is chmod-ed to 0o777 & ~umask (this is what makes a bin
+executable: it is extracted with the tarball's mode; a file still shared with snpm's store gets its
+own copy first) and a CRLF ending its `#!` line is rewritten to LF. Windows shims (cmd-shim) are
+not ported: snpm is POSIX-only here.
 
 Removal: `get_paths` lists every bin and man link a package may own (arborist's Node#binPaths); reify
 deletes them with the package, whoever they point to.
@@ -188,9 +190,22 @@ def exec_mode() -> int:
     return 0o777 & ~_umask()
 
 
-def fix_bin(file: str, mode: int | None = None) -> None:
-    """Make a bin target executable; turn a CRLF at the end of its `#!` line into LF."""
-    os.chmod(file, exec_mode() if mode is None else mode)
+def fix_bin(file: str, mode: int | None = None, *, unshare: bool = False) -> None:
+    """Make a bin target executable; turn a CRLF at the end of its `#!` line into LF.
+
+    `unshare` is for a package snpm put in place from its store: a bin hard-linked to a stored
+    file gets its own copy before the chmod, so the store (and every other package sharing that
+    inode) keeps the tarball's mode. A linked folder's files are chmod-ed in place, as npm does.
+    """
+    wanted = exec_mode() if mode is None else mode
+    if unshare:
+        st = os.stat(file)
+        if st.st_nlink > 1 and stat.S_IMODE(st.st_mode) != wanted:
+            _copy_with_mode(file, wanted)
+        else:
+            os.chmod(file, wanted)
+    else:
+        os.chmod(file, wanted)
     try:
         with open(file, "rb") as handle:
             head = handle.read(2048)
@@ -211,6 +226,20 @@ def fix_bin(file: str, mode: int | None = None) -> None:
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
         with contextlib.suppress(OSError):
             os.chown(tmp, st.st_uid, st.st_gid)
+        os.replace(tmp, real)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _copy_with_mode(file: str, mode: int) -> None:
+    """Replace `file` by a copy of itself with `mode` (a temporary file renamed over it)."""
+    real = os.path.realpath(file)
+    tmp = f"{real}.{os.getpid()}.snpm-tmp"
+    try:
+        shutil.copyfile(real, tmp)
+        os.chmod(tmp, mode)
         os.replace(tmp, real)
     except OSError:
         with contextlib.suppress(OSError):
@@ -266,13 +295,15 @@ class BinLinker:
         self, pkg: Mapping[str, JsonValue], path: str, *, top: bool, force: bool, errors: list[SnpmError]
     ) -> None:
         target = bin_target(path, top=top)
+        # a package reached through a symlink is someone's folder; any other came from the store
+        stored = not os.path.islink(path)
         for name, relative in normalized_bins(pkg).items():
             to = os.path.abspath(os.path.join(target, name))
             abs_from = os.path.abspath(os.path.join(path, relative))
             source = os.path.relpath(abs_from, os.path.dirname(to))
             try:
                 if self._link_gently(path, to, source, abs_from, force):
-                    fix_bin(abs_from)
+                    fix_bin(abs_from, unshare=stored)
             except SnpmError as err:
                 errors.append(err)
             except OSError as err:

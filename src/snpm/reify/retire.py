@@ -66,19 +66,23 @@ def remove_path(path: str) -> None:
 
 
 def move_path(src: str, dest: str, *, did_mkdir: bool = False) -> bool:
-    """arborist's #renamePath (moveFile): rename `src` to `dest`; False when `src` does not exist.
+    """arborist's #renamePath (moveFile): rename `src` to `dest`; False when nothing was moved.
 
-    A missing destination folder is created once; an existing destination is removed first.
+    On ENOENT the destination's folder is created and the rename tried once more; a second ENOENT
+    is ignored. npm does not look at which side was missing, so a `src` that does not exist (a man
+    link a package never got) still leaves its folder created, as npm does. An existing
+    destination is removed first.
     """
     try:
         os.rename(src, dest)
         return True
     except FileNotFoundError:
-        if not os.path.lexists(src):
-            return False
         if did_mkdir:
-            raise
-        os.makedirs(posixpath.dirname(dest), exist_ok=True)
+            return False
+        try:
+            os.makedirs(posixpath.dirname(dest), exist_ok=True)
+        except OSError as err:
+            raise from_os_error(err, "mkdir") from None
         return move_path(src, dest, did_mkdir=True)
     except OSError as err:
         if err.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR, errno.ENOTDIR):

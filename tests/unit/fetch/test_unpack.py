@@ -37,15 +37,16 @@ def test_modes_bins_and_gitignore() -> None:
     modes = {f.path: f.mode for f in unpacked.files}
     assert modes == {
         "package.json": 0o644,
-        "cli.js": 0o755,
+        # reify extracts without the manifest: bin-links makes the bin executable, not the tarball
+        "cli.js": 0o644,
         "lib/tool.sh": 0o755,
         "README.md": 0o644,
         ".npmignore": 0o644,
     }
     assert unpacked.package_json is not None and unpacked.stored is None
-    # npm's umask setting masks before the bin bit; the process umask masks everything
+    # npm's umask setting and the process umask both mask the tarball's modes
     strict = {f.path: f.mode for f in unpack(data, umask=0o077, process_umask=0o022).files}
-    assert strict["README.md"] == 0o600 and strict["cli.js"] == 0o711
+    assert strict["README.md"] == 0o600 and strict["cli.js"] == 0o600 and strict["lib/tool.sh"] == 0o700
     assert {f.path for f in unpack(data, allow_gitignore=True).files} >= {".gitignore"}
 
 
@@ -86,7 +87,8 @@ def test_store_then_materialize(tmp_path: Path) -> None:
     (dest / "junk").mkdir(parents=True)
     assert materialize(tmp_path / "cache", integrity, dest)
     assert sorted(os.listdir(dest)) == [".npmignore", "README.md", "cli.js", "lib", "package.json"]
-    assert os.stat(dest / "cli.js").st_mode & 0o777 == 0o755
+    assert os.stat(dest / "cli.js").st_mode & 0o777 == 0o644
+    assert os.stat(dest / "lib" / "tool.sh").st_mode & 0o777 == 0o755
     assert not materialize(tmp_path / "cache", str(compute(b"other")), tmp_path / "nothing")
 
 

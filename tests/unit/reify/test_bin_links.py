@@ -196,3 +196,24 @@ def test_fix_bin_keeps_other_crlf_and_mode(tmp_path: Path) -> None:
     plain.write_bytes(b"no hashbang\r\n")
     fix_bin(str(plain), 0o700)
     assert plain.read_bytes() == b"no hashbang\r\n"
+
+
+def test_a_store_shared_bin_gets_its_own_copy(tmp_path: Path) -> None:
+    """The chmod that makes a bin executable never reaches a hard-linked stored file; a linked
+    folder's own file is chmod-ed in place, as npm does."""
+    stored = tmp_path / "store-file"
+    stored.write_text("#!/usr/bin/env node\n")
+    stored.chmod(0o644)
+    pkg, path = _pkg(tmp_path / "node_modules/tool", {"name": "tool", "bin": "cli.js"}, {})
+    os.link(stored, Path(path) / "cli.js")
+    BinLinker().link(pkg, path, top=False, global_=False, force=False)
+    assert _mode(Path(path) / "cli.js") == exec_mode()
+    assert _mode(stored) == 0o644 and stored.stat().st_nlink == 1
+
+    folder = tmp_path / "own"
+    own_pkg, _ = _pkg(folder, {"name": "own", "bin": "cli.js"}, {"cli.js": "#!/usr/bin/env node\n"})
+    os.link(folder / "cli.js", tmp_path / "second-name")
+    (tmp_path / "p/node_modules").mkdir(parents=True)
+    os.symlink("../../own", tmp_path / "p/node_modules/own")
+    BinLinker().link(own_pkg, str(tmp_path / "p/node_modules/own"), top=False, global_=False, force=False)
+    assert _mode(tmp_path / "second-name") == exec_mode()

@@ -55,6 +55,13 @@ def test_move_path_creates_the_parent_and_replaces_a_destination(tmp_path: Path)
     assert not move_path(str(tmp_path / "missing"), str(tmp_path / "y"))
 
 
+def test_move_path_makes_the_folder_even_when_there_is_nothing_to_move(tmp_path: Path) -> None:
+    # arborist's #renamePath mkdirs the destination's folder on any ENOENT, then ignores the next
+    share = tmp_path / "share" / "man" / "man3"
+    assert not move_path(str(share / "x.3"), str(share / ".x.3-abcdefgh"))
+    assert share.is_dir() and not any(share.iterdir())
+
+
 def test_remove_path_never_follows_links(tmp_path: Path) -> None:
     _tree(tmp_path, {"target/keep.txt": "keep"})
     (tmp_path / "link").symlink_to(tmp_path / "target")
