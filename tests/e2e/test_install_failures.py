@@ -242,3 +242,26 @@ def test_ci_refuses_a_lockfile_out_of_sync(universe: tuple[ScenarioRegistry, Slo
     assert snpm_lines == npm_lines
     assert "error Invalid: lock file's a@1.0.0 does not satisfy a@1.1.0" in snpm_lines
     assert project_state(snpm_world.project) == before
+
+
+def test_a_folder_without_a_name_fails_as_npm_and_changes_nothing(
+    universe: tuple[ScenarioRegistry, Slow], tmp_path: Path
+) -> None:
+    """npm fails reading the missing edge (after linking the folder as node_modules/undefined);
+    snpm fails with the same lines before touching anything."""
+    registry, _slow = universe
+    npm_world, snpm_world = installed_pair(tmp_path, registry)
+    for world in (npm_world, snpm_world):
+        nameless = world.root / "nameless"
+        nameless.mkdir()
+        (nameless / "package.json").write_text('{"version": "1.0.0"}')
+    before = project_state(snpm_world.project)
+    npm_done = npm_world.run(["install", "../nameless"])
+    snpm_done = snpm_world.run(["install", "../nameless"])
+    assert npm_done.returncode == snpm_done.returncode == 1, snpm_done.stderr
+    assert (
+        error_lines(snpm_done.stderr, snpm_world)
+        == error_lines(npm_done.stderr, npm_world)
+        == ["npm error Cannot read properties of undefined (reading 'spec')"]
+    )
+    assert project_state(snpm_world.project) == before

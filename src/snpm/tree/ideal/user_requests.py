@@ -14,6 +14,7 @@ import asyncio
 import os
 from typing import TYPE_CHECKING
 
+from snpm.errors import SnpmError
 from snpm.manifest import add_dependencies, remove_dependencies
 from snpm.spec import DirectorySpec, FileSpec, parse_spec, resolve
 from snpm.tree.ideal.results import DeleteRequest, ResolvedAdd
@@ -124,7 +125,10 @@ async def add(builder: IdealTreeBuilder, tree: Node) -> None:
             if is_tag:
                 spec = parse_spec(f"{pkg_name}@{pkg_version}")
             name = pkg_name if isinstance(pkg_name, str) else name
-        assert name is not None
+        if name is None:
+            # npm links the folder as node_modules/undefined, then fails reading the missing
+            # edge; snpm stops before touching anything, with npm's message
+            raise SnpmError("Cannot read properties of undefined (reading 'spec')")
         if isinstance(spec, FileSpec):
             spec = resolve(name, f"file:{relpath(path, spec.fetch_spec)}", path)
         elif isinstance(spec, DirectorySpec):
