@@ -14,9 +14,7 @@ and after every command compares:
 - the marker file as a sorted list of lines (scripts run in parallel, so only their order may
   differ): which install scripts ran, and which the policy held back.
 
-No expectation is written by hand: npm is the oracle. The cases that need the install engine to
-call into snpm.ops.allow_scripts_* (strict preflight, the policy resolved first and globally, the
-workspace warning) are strict xfails until those calls exist, found by name in the engine's source.
+No expectation is written by hand: npm is the oracle.
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ from typing import Any
 
 import pytest
 
-import snpm
 from support.fake_registry import FakeRegistry
 from support.scenario_registry import ScenarioRegistry, make_tarball
 
@@ -702,42 +699,7 @@ def play(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> list[str]:
     return problems
 
 
-def _wired(name: str, *modules: str) -> bool:
-    """Whether the install engine calls `name` yet (the lead wires these calls in)."""
-    src = Path(snpm.__file__).parent
-    return any(name in (src / module).read_text() for module in modules)
-
-
-_WORKSPACE_WARNING = pytest.mark.xfail(
-    not _wired("warn_workspace_allow_scripts", "cli/commands/install.py"),
-    reason="install's finish warns about a workspace's allowScripts without npm's `install-scripts` title "
-    "(snpm.ops.allow_scripts_workspace.warn_workspace_allow_scripts is not called yet)",
-    strict=True,
-)
-_STRICT_PREFLIGHT = pytest.mark.xfail(
-    not _wired("strict_allow_scripts_preflight", "ops/install.py", "ops/reify_session.py"),
-    reason="--strict-allow-scripts is not checked before reify/rebuild "
-    "(snpm.ops.allow_scripts_preflight.strict_allow_scripts_preflight is not called yet)",
-    strict=True,
-)
-_GLOBAL_POLICY = pytest.mark.xfail(
-    not _wired("resolve_policy", "ops/reify_session.py", "ops/reify_bridge.py"),
-    reason="the install engine resolves the policy late (its warnings after the tree's) and as if never "
-    "global (--allow-scripts refused with -g) "
-    "(snpm.ops.allow_scripts_resolve.resolve_policy is not used yet)",
-    strict=True,
-)
-_MARKS = {
-    "workspaces-and-links": [_WORKSPACE_WARNING],
-    "strict-preflight": [_STRICT_PREFLIGHT],
-    "global-installs": [_GLOBAL_POLICY, _STRICT_PREFLIGHT],
-    "policy-resolved-first": [_GLOBAL_POLICY],
-}
-
-
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, marks=_MARKS.get(c.id, []), id=c.id) for c in [*CASES, *INSTALL_CASES]]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in [*CASES, *INSTALL_CASES]])
 def test_allow_scripts_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
     problems = play(case, registry, tmp_path)
     print(

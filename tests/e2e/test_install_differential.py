@@ -401,22 +401,18 @@ CASES = [
 _COUNTS: dict[str, int] = {"cases": 0, "steps": 0}
 
 
-# snpm's ideal-tree builder drops an extraneous package it finds in node_modules when there is no
-# lockfile; npm keeps it ("up to date") until something changes. That is the tree engine's to fix.
-KNOWN_TREE_GAPS = [
-    pytest.param(
-        Case(
-            "extraneous-kept-without-lockfile",
-            pkg(dependencies={"a": "^1.0.0"}),
-            [["install", "--package-lock=false"], ["install", "--no-save", "h"], ["install"]],
-        ),
-        marks=pytest.mark.xfail(reason="snpm.tree.ideal prunes extraneous nodes loaded from node_modules"),
-        id="extraneous-kept-without-lockfile",
+# npm keeps an extraneous package it finds in node_modules when there is no lockfile ("up to
+# date") until something changes
+EXTRANEOUS = [
+    Case(
+        "extraneous-kept-without-lockfile",
+        pkg(dependencies={"a": "^1.0.0"}),
+        [["install", "--package-lock=false"], ["install", "--no-save", "h"], ["install"]],
     )
 ]
 
 
-@pytest.mark.parametrize("case", [*CASES, *KNOWN_TREE_GAPS], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [*CASES, *EXTRANEOUS], ids=lambda c: c.id)
 def test_install_family_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
     npm_world = World(tmp_path / "npm", "npm", registry.url).setup(case.package, case.files)
     snpm_world = World(tmp_path / "snpm", "snpm", registry.url).setup(case.package, case.files)

@@ -42,6 +42,7 @@ from snpm.lifecycle import (
 )
 from snpm.lockfile import format_lockfile
 from snpm.ops import scripts as scripts_ops
+from snpm.ops.allow_scripts_preflight import strict_allow_scripts_preflight
 from snpm.ops.audit import with_quick_audit
 from snpm.ops.global_mode import check_npm_self_install, install_args, uninstall_names
 from snpm.ops.reify_bridge import build_node
@@ -132,7 +133,9 @@ async def install(ctx: InstallContext, specs: Sequence[str]) -> ReifyOutcome:
                 log=ctx.io.log,
             )
         args = install_args(config, specs)
-        outcome = await with_quick_audit(session, await session.reify(ReifyRequest(add=args)))
+        outcome = await with_quick_audit(
+            session, await session.reify(ReifyRequest(add=args, strict_allow_scripts=True))
+        )
         # npm runs them even with --dry-run
         if not args and not config.is_global and not config.get("ignore-scripts"):
             await _root_install_scripts(ctx, session.process_env, prefix)
@@ -178,6 +181,8 @@ async def ci(ctx: InstallContext) -> ReifyOutcome:
     async with ctx.session() as session:
         options = session.ideal_options(ReifyRequest(save=False, clean_install=True))
         ideal = await session.build_ideal(options)
+        # npm ci checks the policy before validating the lockfile
+        strict_allow_scripts_preflight(config, ideal.root.inventory.values(), session.allow_scripts_policy())
         errors = validate_lockfile(virtual_inventory, dict(ideal.root.inventory.items()))
         if errors:
             raise UsageError(_CI_OUT_OF_SYNC + "\n".join(errors))
@@ -206,7 +211,9 @@ async def update(ctx: InstallContext, names: Sequence[str]) -> ReifyOutcome:
             "The --depth option no longer has any effect. See RFC0019.\n"
             "https://github.com/npm/rfcs/blob/latest/implemented/0019-remove-update-depth-option.md",
         )
-    request = ReifyRequest(update_all=not names, update_names=tuple(names), save=save)
+    request = ReifyRequest(
+        update_all=not names, update_names=tuple(names), save=save, strict_allow_scripts=True
+    )
     async with ctx.session() as session:
         return await with_quick_audit(session, await session.reify(request))
 
@@ -301,6 +308,8 @@ async def rebuild(ctx: InstallContext, args: Sequence[str]) -> RebuildOutcome:
             nodes = [n for n in tree.inventory.values() if _selected(n, specs)]
         else:
             nodes = [n for n in tree.inventory.values() if not n.is_project_root]
+        # the whole installed tree, whatever was selected (rebuild.js)
+        strict_allow_scripts_preflight(config, tree.inventory.values(), session.allow_scripts_policy())
         flat = config.flat
         force = bool(flat.get("force"))
         linker = BinLinker()

@@ -129,7 +129,7 @@ async def _link_install(ctx: InstallContext, args: Sequence[str]) -> ReifyOutcom
         folders = (parse_spec(arg, cwd) for arg in missing)
         _require_names(spec.fetch_spec for spec in folders if isinstance(spec, DirectorySpec))
         async with _global_session(ctx) as session:
-            await session.reify(ReifyRequest(add=tuple(missing)))
+            await session.reify(ReifyRequest(add=tuple(missing), strict_allow_scripts=True))
     names: list[str] = []
     for arg in args:
         spec = parse_spec(arg, cwd)

@@ -10,16 +10,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from snpm.config import Config
 from snpm.errors import SnpmError
-from snpm.json_types import JsonObject, JsonValue
-from snpm.lifecycle import BuildNode, Policy, resolve_allow_scripts
+from snpm.json_types import JsonObject
+from snpm.lifecycle import BuildNode
 from snpm.reify.nodes import ReifyNode
 from snpm.tree.ideal.build import IdealTree
 from snpm.tree.node import Node
 
 __all__ = [
-    "allow_scripts_policy",
     "build_node",
     "empty_tree",
     "old_meta",
@@ -64,27 +62,6 @@ def prune_bundled_metadeps(bundlers: Sequence[ReifyNode]) -> list[str]:
             trash.append(shadow.path)
         shadow.root = None
     return trash
-
-
-def allow_scripts_policy(config: Config, root: str, log: LogFn) -> Policy | None:
-    """The effective allowScripts policy (--allow-scripts, package.json, then .npmrc)."""
-    from snpm.manifest import read_package_json
-
-    def layer_value(where: str) -> JsonValue | None:
-        layer = config.layer(where)
-        if "allow-scripts" not in layer:
-            return None
-        value = layer.raw.get("allow-scripts")
-        return value if isinstance(value, str | list) else None  # type: ignore[return-value]
-
-    try:
-        manifest: JsonObject | None = read_package_json(root).content
-    except SnpmError:
-        manifest = None
-    resolved = resolve_allow_scripts(
-        layer_value, manifest, global_=False, warn=lambda title, message: log("warn", title, message)
-    )
-    return resolved.policy
 
 
 def empty_tree(root: str) -> Node:

@@ -32,9 +32,10 @@ from snpm.errors import SnpmError
 from snpm.fetch.base import ResolvedManifest
 from snpm.fetch.options import fetch_options
 from snpm.json_types import JsonObject
+from snpm.ops.allow_scripts_preflight import strict_allow_scripts_preflight
+from snpm.ops.allow_scripts_resolve import resolve_policy
 from snpm.ops.global_mode import global_actual_filter, global_filter_nodes, global_top
 from snpm.ops.reify_bridge import (
-    allow_scripts_policy,
     build_node,
     empty_tree,
     old_meta,
@@ -110,6 +111,8 @@ class ReifyRequest:
     clean_install: bool = False
     # npm link: prune=false keeps extraneous nodes (earlier unsaved links) in the ideal tree
     prune: bool = True
+    # npm install, update and link's global half: --strict-allow-scripts checks the ideal tree first
+    strict_allow_scripts: bool = False
 
 
 @dataclass(slots=True)
@@ -234,6 +237,8 @@ class ReifySession:
         return self._process_env
 
     async def __aenter__(self) -> ReifySession:
+        # npm resolves the policy before anything else: its warnings come first, EALLOWSCRIPTS early
+        self.allow_scripts_policy()
         return self
 
     async def __aexit__(
@@ -305,7 +310,6 @@ class ReifySession:
         # downloads start as nodes are placed, when the reify will extract them: not for a dry
         # run or a lockfile-only run, nor when --omit may leave a placed node out
         prefetch = not (options.dry_run or options.package_lock_only or options.omit or self.global_)
-        prefetch = prefetch and not os.environ.get("SNPM_NO_PREFETCH")  # TEMP A/B
         try:
             return await build_ideal_tree(
                 self.root,
@@ -350,6 +354,7 @@ class ReifySession:
             recover_interrupted(self.root, self.io.log)
         if lock_only:
             built = ideal or await self.build_ideal(options)
+            self._strict_preflight(built, request)
             self._prune_if_asked(built, request)
             self._save_ideal_tree(built, request)
             self._save_hidden_lockfile_quirk(built)
@@ -368,6 +373,7 @@ class ReifySession:
             actual = await self.load_actual(global_actual_filter(built))
         else:
             built, actual = await asyncio.gather(self.build_ideal(options), self.load_actual())
+        self._strict_preflight(built, request)
         self._prune_if_asked(built, request)
         plan = self._plan(actual, built, options)
         if dry_run:
@@ -443,6 +449,12 @@ class ReifySession:
             assert isinstance(child, Node) and isinstance(bundler, Node)
             child.parent = bundler
         return plan
+
+    def _strict_preflight(self, built: IdealTree, request: ReifyRequest) -> None:
+        if request.strict_allow_scripts:
+            strict_allow_scripts_preflight(
+                self.config, built.root.inventory.values(), self.allow_scripts_policy()
+            )
 
     def _prune_if_asked(self, built: IdealTree, request: ReifyRequest) -> None:
         if request.prune_extraneous:
@@ -583,7 +595,7 @@ class ReifySession:
     def allow_scripts_policy(self) -> Policy | None:
         """npm's resolveAllowScripts, once per session (it may warn)."""
         if not self._policy_resolved:
-            self._policy = allow_scripts_policy(self.config, self.root, self.io.log)
+            self._policy = resolve_policy(self.config, self.io.log).policy
             self._policy_resolved = True
         return self._policy
 

@@ -19,9 +19,9 @@ from snpm.cli.command_table import did_you_mean
 from snpm.cli.progress import progress_for
 from snpm.errors import UsageError
 from snpm.lifecycle import collect_unreviewed_scripts, read_installed_package, unreviewed_scripts_message
-from snpm.lifecycle.allow_scripts import workspace_allow_scripts_warnings
 from snpm.ops import install as install_ops
 from snpm.ops import scripts as scripts_ops
+from snpm.ops.allow_scripts_workspace import warn_workspace_allow_scripts
 from snpm.ops.audit_output import ReifyAudit, reify_audit
 from snpm.ops.global_mode import preserve_builtin_config
 from snpm.ops.reify_bridge import build_node
@@ -131,10 +131,7 @@ class ArboristCommand(Command):
         tree = outcome.tree
         if tree.global_ and not outcome.dry_run:
             preserve_builtin_config(config, tree)
-        # only workspaces can warn; describe the others only when their scripts are looked at
-        workspaces = [build_node(n) for n in tree.inventory.values() if n.is_workspace]
-        for warning in workspace_allow_scripts_warnings(workspaces):
-            out.log.warn("", warning)
+        warn_workspace_allow_scripts(tree.inventory.values(), out.emit)
         ignore_scripts = bool(config.get("ignore-scripts"))
         allow_all = bool(config.flat.get("dangerouslyAllowAllScripts"))
         if not ignore_scripts and not allow_all:
