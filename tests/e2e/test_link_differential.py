@@ -519,23 +519,17 @@ CASES += [
 # JSON.parse message and json-parse-even-better-errors' context (`Expected property name or '}' in
 # JSON at position 2 while parsing "{ not json\n"`) and no `path` line; snpm.manifest.files.
 # parse_package_json words it after Python's json module and attaches the path.
-KNOWN_GAPS = [
-    pytest.param(
-        Case(
-            "a-folder-with-invalid-package-json",
-            _files(BROKEN, BLOGGY),
-            [step("link", cwd="badjson"), step("link", "../badjson", cwd="node-bloggy")],
-            folders=["prefix/lib"],
-        ),
-        marks=pytest.mark.xfail(
-            strict=True, reason="snpm.ecmascript.json words JSON errors after Python, not V8"
-        ),
-        id="a-folder-with-invalid-package-json",
+INVALID_JSON = [
+    Case(
+        "a-folder-with-invalid-package-json",
+        _files(BROKEN, BLOGGY),
+        [step("link", cwd="badjson"), step("link", "../badjson", cwd="node-bloggy")],
+        folders=["prefix/lib"],
     ),
 ]
 
 
-@pytest.mark.parametrize("case", [*CASES, *KNOWN_GAPS], ids=lambda c: getattr(c, "id", None))
+@pytest.mark.parametrize("case", [*CASES, *INVALID_JSON], ids=lambda c: getattr(c, "id", None))
 def test_link_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
     problems, npm_world, snpm_world = play(
         tmp_path, registry.url, case.files, case.steps, folders=case.folders

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from snpm import NPM_VERSION
+from snpm.ecmascript.json_errors import to_well_formed
 from snpm.errors import SnpmError, UnknownCommandError, UsageError
 from snpm.json_types import JsonValue
 from snpm.redact import redact_log
@@ -179,7 +180,12 @@ def _message_lines(
         summary.append(("", msg))
         detail.append(("", "\nFailed using git.\nPlease check if you have git installed and in your PATH."))
     elif code == "EJSONPARSE":
-        summary.append(("JSON.parse", msg))
+        # V8's context snippet counts UTF-16 units and can cut a surrogate pair: node writes the lone
+        # half to the terminal and the log as U+FFFD, while --json (JSON.stringify) escapes it
+        shown = to_well_formed(msg)
+        summary.append(("JSON.parse", shown))
+        if shown != msg:
+            json_extra = {"summary": msg.strip()}
         detail.append(
             (
                 "JSON.parse",

@@ -67,6 +67,16 @@ def format_lines(prefix: str, message: str, *, redact: bool = True) -> str:
     return "".join(f"{prefix}{' ' if prefix and line else ''}{line}\n" for line in lines)
 
 
+def _well_formed(text: str) -> str:
+    """Lone surrogates (from a JSON error message, say) become U+FFFD, as node writes them; a
+    Python stream would raise instead."""
+    if text.isascii():
+        return text
+    from snpm.ecmascript.json_errors import to_well_formed
+
+    return to_well_formed(text)
+
+
 @dataclass(frozen=True, slots=True)
 class DisplaySettings:
     loglevel: str = "notice"
@@ -106,7 +116,7 @@ class LogFile:
         prefix = " ".join(p for p in (str(self._seq), level, title) if p)
         self._seq += 1
         self._lines += 1
-        self._stream.write(format_lines(prefix, message))
+        self._stream.write(format_lines(prefix, _well_formed(message)))
 
     def open(self, path_prefix: str, logs_max: int) -> None:
         """Start writing at `<path_prefix>debug-0.log`, flush what was buffered, prune old logs."""
@@ -206,11 +216,11 @@ class Output:
     # ── stdout ──
     def standard(self, text: str = "") -> None:
         """A result line on stdout (npm's output.standard)."""
-        self.stdout.write(format_lines("", text))
+        self.stdout.write(format_lines("", _well_formed(text)))
 
     def error(self, text: str = "") -> None:
         """A raw line on stderr (npm's output.error), e.g. lifecycle banners under --json."""
-        self.stderr.write(format_lines("", text))
+        self.stderr.write(format_lines("", _well_formed(text)))
 
     def json(self, value: JsonValue, *, redact: bool = True) -> None:
         """Buffer a JSON result; all are merged and printed once at the end, as npm does.
@@ -256,7 +266,7 @@ class Output:
         parts = [_paint("heading", self.settings.heading, color), _paint(level, level, color)]
         if title:
             parts.append(_paint("title", title, color))
-        self.stderr.write(format_lines(" ".join(parts), text, redact=level != "notice"))
+        self.stderr.write(format_lines(" ".join(parts), _well_formed(text), redact=level != "notice"))
 
     def close(self) -> None:
         self.logfile.close()

@@ -10,6 +10,10 @@ imports it from here instead of re-implementing it.
     values     Boolean(value) (truthiness), String(value), typeof
     json       JSON.parse (json-parse-even-better-errors: BOM, indent and newline), JSON.stringify,
                json-stringify-nice, the property order of JS objects
+    json_errors
+               the SyntaxError messages of V8's JSON.parse (node 20)
+    even_better_errors
+               json-parse-even-better-errors' rewording of them (`… while parsing "…"`)
     collation  `localeCompare(other, 'en')` as a sort key (ICU's `en` collation), with Intl.Collator's
                `numeric` and accent-insensitive options
 

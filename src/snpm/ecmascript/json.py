@@ -11,7 +11,9 @@ a `\\udxxx` escape (well-formed JSON.stringify); json-stringify-nice sorts keys 
 
 msgspec does the encoding and decoding (it is many times faster than the json module); values are
 first rewritten into what msgspec encodes exactly like JSON.stringify, and the few things msgspec
-refuses (lone surrogates) fall back to a serializer written here.
+refuses (lone surrogates) fall back to a serializer written here. When msgspec refuses a text, the
+error npm would print is worked out then, and only then: V8's message (`json_errors`) wrapped the
+way json-parse-even-better-errors wraps it (`even_better_errors`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "KeySorter",
     "ParsedJson",
     "json_number",
+    "json_parse_error",
     "key_order",
     "parse_json",
     "sort_keys_nice",
@@ -79,13 +82,37 @@ _EMPTY = re.compile(r"(?:\{\}|\[\])((?:\r?\n)+)?\Z")
 
 
 class JSONParseError(ValueError):
-    """json-parse-even-better-errors' error: `code` is always EJSONPARSE, `message` its text."""
+    """json-parse-even-better-errors' JSONParseError: `code` is always EJSONPARSE, `message` the
+    library's text (V8's message, reworded, and `while parsing <context>`), `position` the UTF-16
+    index it names (0 when none), `system_message` V8's own message. `str()` is JS's `String(err)`,
+    `JSONParseError: <message>`, which is what npm interpolates (`Invalid package.json: ${err}`)."""
 
     code = "EJSONPARSE"
+    name = "JSONParseError"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, position: int = 0, system_message: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.position = position
+        self.system_message = system_message or message
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+
+def json_parse_error(text: str) -> JSONParseError | None:
+    """The JSONParseError json-parse-even-better-errors throws for `text` (BOM already stripped),
+    or None when `JSON.parse` accepts it. Only for text a decoder has already refused: it walks the
+    text again to find V8's message."""
+    # imported here: the error path's regexes cost start-up time every valid read would pay
+    from snpm.ecmascript.even_better_errors import even_better_error
+    from snpm.ecmascript.json_errors import json_parse_error_message
+
+    system_message = json_parse_error_message(text)
+    if system_message is None:
+        return None
+    wrapped = even_better_error(system_message, text)
+    return JSONParseError(wrapped.message, wrapped.position, system_message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +125,14 @@ class ParsedJson:
     newline: str | None
 
 
-def _reject_constant(name: str) -> JsonValue:
-    raise ValueError(f"Unexpected token {name[:1]!r}")
-
-
-def parse_json(text: str | bytes, *, what: str = "JSON") -> ParsedJson:
+def parse_json(text: str | bytes, *, what: str | None = None) -> ParsedJson:
     """`JSON.parse` after stripping a BOM, remembering indent and newline like npm does.
 
-    Raises `JSONParseError` ("… while parsing {what}") on invalid JSON.
+    Raises `JSONParseError` with json-parse-even-better-errors' message on invalid JSON. `what` is
+    not used: the message always ends with the library's `while parsing <context>` (the argument
+    stays for callers that still pass it).
     """
+    del what
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if text.startswith("\ufeff"):
@@ -114,12 +140,17 @@ def parse_json(text: str | bytes, *, what: str = "JSON") -> ParsedJson:
     value: JsonValue
     try:
         value = msgspec.json.decode(text)
-    except msgspec.DecodeError:
-        # msgspec refuses what JSON.parse accepts in one case: escaped lone surrogates ("\ud800").
+    except (msgspec.DecodeError, UnicodeEncodeError):
+        # only now, on the failure path, is V8's verdict worked out
+        error = json_parse_error(text)
+        if error is not None:
+            raise error from None
+        # msgspec refuses some of what JSON.parse accepts: escaped lone surrogates ("\ud800"), raw
+        # lone surrogates in a str, numbers past the double range (1e400 is Infinity)
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as err:
-            raise JSONParseError(f"{err} while parsing {what}") from None
+            value = json.loads(text)
+        except RecursionError:
+            raise JSONParseError("Maximum call stack size exceeded") from None
     if not isinstance(value, dict | list):
         return ParsedJson(value, None, None)
     match = _EMPTY.match(text) or _FORMAT.match(text)

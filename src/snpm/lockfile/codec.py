@@ -148,11 +148,12 @@ def lockfile_to_json(
 
 def parse_lockfile(text: str | bytes) -> LockfileDocument:
     """Parse lockfile text (BOM stripped, merge conflicts resolved, like npm's parse-conflict-json).
-    Raises SnpmError EJSONPARSE when invalid."""
+    Raises SnpmError EJSONPARSE when invalid, with json-parse-even-better-errors' message (what
+    arborist logs as `failed to load <file>`)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     try:
-        parsed = resolve_conflicts(text) if has_conflict_markers(text) else parse_json(text, what="lockfile")
+        parsed = resolve_conflicts(text) if has_conflict_markers(text) else parse_json(text)
     except JSONParseError as err:
         raise SnpmError(err.message, code=err.code) from None
     value = parsed.value

@@ -67,14 +67,15 @@ class PackageJsonFile:
 
 
 def parse_package_json(text: str | bytes, path: Path | str = "package.json") -> PackageJsonFile:
-    """Parse package.json text; invalid JSON raises SnpmError EJSONPARSE ("Invalid package.json: …")."""
+    """Parse package.json text; invalid JSON raises SnpmError EJSONPARSE with npm's message
+    ("Invalid package.json: JSONParseError: … while parsing …")."""
     raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
     try:
-        parsed = parse_json(raw, what="package.json")
+        parsed = parse_json(raw)
     except JSONParseError as err:
-        raise SnpmError(
-            f"Invalid package.json: JSONParseError: {err.message}", code="EJSONPARSE", path=str(path)
-        ) from None
+        # @npmcli/package-json's parse(): `Invalid package.json: ${err}`, and no `path` on the error
+        # (arborist's loadActual adds one for the nodes it loads; npm prints a `path` line only then)
+        raise SnpmError(f"Invalid package.json: {err}", code="EJSONPARSE") from None
     if not isinstance(parsed.value, dict):
         raise SnpmError("Invalid package.json: not a JSON object", code="EJSONPARSE", path=str(path))
     return PackageJsonFile(Path(path), parsed.value, parsed.indent, parsed.newline, raw)

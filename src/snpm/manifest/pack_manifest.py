@@ -28,10 +28,10 @@ def read_manifest(directory: Path) -> JsonObject:
     except OSError as err:
         raise from_os_error(err, "open") from err
     try:
-        data = parse_json(text, what="package.json").value
+        data = parse_json(text).value
     except JSONParseError as err:
         message = f"Invalid package.json: JSONParseError: {err.message}"
-        raise SnpmError(message, code="EJSONPARSE", path=str(path)) from None
+        raise SnpmError(message, code="EJSONPARSE") from None
     if not isinstance(data, dict):
         raise SnpmError("Invalid package.json: not an object", code="EJSONPARSE", path=str(path))
     return data

@@ -16,9 +16,9 @@ from functools import cmp_to_key
 
 from snpm import semver
 from snpm.config import Config
+from snpm.ecmascript.json import JSONParseError, parse_json
 from snpm.errors import HttpError, SnpmError, from_os_error
 from snpm.json_types import JsonObject, JsonValue
-from snpm.manifest.files import parse_package_json
 from snpm.ops.context import registry_client
 from snpm.ops.interaction import LogFn
 from snpm.ops.queryable import Value, query
@@ -55,7 +55,12 @@ def local_package_name(config: Config) -> str:
         text = path.read_bytes()
     except OSError as err:
         raise from_os_error(err, "open") from None
-    name = parse_package_json(text, path).content.get("name")
+    try:
+        # view.js reads it with json-parse-even-better-errors: no "Invalid package.json" prefix
+        content = parse_json(text).value
+    except JSONParseError as err:
+        raise SnpmError(err.message, code="EJSONPARSE") from None
+    name = content.get("name") if isinstance(content, dict) else None
     if not name:
         raise SnpmError('Invalid package.json, no "name" field')
     return str(name)

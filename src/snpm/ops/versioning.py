@@ -73,9 +73,9 @@ def _read_json(path: Path) -> _JsonFile:
         raise from_os_error(err, "open") from None
     text = raw.decode("utf-8", "replace")
     try:
-        parsed = parse_json(text, what=json.dumps(text) if len(text) <= 40 else str(path))
+        parsed = parse_json(text)
     except JSONParseError as err:
-        raise SnpmError(err.message, code="EJSONPARSE", path=str(path)) from None
+        raise SnpmError(err.message, code="EJSONPARSE") from None
     return _JsonFile(parsed.value, parsed.indent, parsed.newline)
 
 

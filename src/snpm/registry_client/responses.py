@@ -14,6 +14,9 @@ Network failures become `NetworkError` with node's code and message, e.g.
 `request to http://127.0.0.1:1/x failed, reason: connect ECONNREFUSED 127.0.0.1:1`. `extra` carries
 `type` ("system" or "request-timeout") and `errno` (node sets it to the code string, which npm prints).
 URLs in messages are redacted: a `user:password@` never reaches the screen.
+
+A 2xx body that is not JSON becomes minipass-fetch's FETCH_ERROR `invalid json response body at
+<url> reason: <V8's JSON.parse message>` (`parse_json_body`, called once the fast decoder failed).
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ __all__ = [
     "ONE_TIME_PASS_RE",
     "http_error",
     "idle_timeout_error",
+    "invalid_json_error",
     "network_error",
     "package_name_from_url",
     "parse_body",
+    "parse_json_body",
     "request_timeout_error",
 ]
 
@@ -105,14 +110,50 @@ def package_name_from_url(url: str) -> str | None:
     return unquote(segments[index], errors="strict")
 
 
+def _no_constants(name: str) -> JsonValue:
+    # JSON.parse knows no NaN/Infinity; Python's json module would accept them
+    raise ValueError(name)
+
+
 def parse_body(raw: bytes) -> JsonValue:
-    """The error body as npm keeps it: parsed JSON when possible, else the text."""
+    """The error body as npm keeps it: `JSON.parse(body.toString('utf8'))` when it parses, else the text."""
     text = raw.decode("utf-8", "replace")
     try:
-        parsed: JsonValue = json.loads(text)
-    except ValueError:
+        parsed: JsonValue = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
         return text
     return parsed
+
+
+def parse_json_body(url: str, body: bytes) -> JsonValue:
+    """minipass-fetch's `res.json()` for a body the fast decoder refused: `JSON.parse(buf.toString())`.
+
+    Returns the value when JSON.parse accepts the text after all (invalid UTF-8 inside a string
+    becomes U+FFFD, `"\\ud800"`, `1e400`); otherwise raises what npm prints: FETCH_ERROR (type
+    invalid-json) `invalid json response body at <url> reason: <V8's message>`. Plain JSON.parse,
+    not json-parse-even-better-errors: no BOM stripping and no `while parsing …` context.
+    """
+    from snpm.ecmascript.json_errors import json_parse_error_message  # the failure path only
+
+    text = body.decode("utf-8", "replace")
+    reason = json_parse_error_message(text)
+    if reason is None:
+        try:
+            value: JsonValue = json.loads(text)
+        except RecursionError:
+            reason = "Maximum call stack size exceeded"
+        else:
+            return value
+    raise invalid_json_error(url, reason)
+
+
+def invalid_json_error(url: str, reason: str) -> NetworkError:
+    """minipass-fetch's FetchError for a body JSON.parse refused (`reason` is its message)."""
+    return NetworkError(
+        f"invalid json response body at {redact(url)} reason: {reason}",
+        code="FETCH_ERROR",
+        extra={"type": "invalid-json", "errno": "FETCH_ERROR"},
+    )
 
 
 def http_error(
