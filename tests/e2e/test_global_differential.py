@@ -291,25 +291,20 @@ def _tarball_with_a_0644_bin() -> bytes:
 # A known difference in the install engine, kept visible: pacote's FileFetcher (a local tarball)
 # makes the bins executable right after extracting (#exeBins, `mode | 0o111`), even with
 # --no-bin-links; snpm extracts every tarball as a remote one (the tarball's modes).
-KNOWN_GAPS = [
-    pytest.param(
-        Case(
-            "a-local-tarball-gets-executable-bins-without-bin-links",
-            {**PROJECT, "tb/tb-1.0.0.tgz": _tarball_with_a_0644_bin()},
-            [
-                step("install", "-g", "../tb/tb-1.0.0.tgz", "--no-bin-links"),
-                step("install", "../tb/tb-1.0.0.tgz", "--no-bin-links"),
-            ],
-        ),
-        marks=pytest.mark.xfail(
-            strict=True, reason="snpm's reify does not run FileFetcher#exeBins for file: tarballs"
-        ),
-        id="a-local-tarball-gets-executable-bins-without-bin-links",
+# FileFetcher#exeBins: a local tarball's bins are executable even without bin links
+LOCAL_TARBALL = [
+    Case(
+        "a-local-tarball-gets-executable-bins-without-bin-links",
+        {**PROJECT, "tb/tb-1.0.0.tgz": _tarball_with_a_0644_bin()},
+        [
+            step("install", "-g", "../tb/tb-1.0.0.tgz", "--no-bin-links"),
+            step("install", "../tb/tb-1.0.0.tgz", "--no-bin-links"),
+        ],
     ),
 ]
 
 
-@pytest.mark.parametrize("case", [*CASES, *KNOWN_GAPS], ids=lambda c: getattr(c, "id", None))
+@pytest.mark.parametrize("case", [*CASES, *LOCAL_TARBALL], ids=lambda c: getattr(c, "id", None))
 def test_global_mode_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
     problems, npm_world, snpm_world = play(
         tmp_path, registry.url, case.files, case.steps, folders=case.folders

@@ -27,10 +27,12 @@ __all__ = [
     "CACACHE_DIRNAME",
     "ContentWriter",
     "cacache_dir",
+    "confirms",
     "content_dir",
     "content_path",
     "has",
     "hash_to_segments",
+    "known_sri",
     "new_tmp_path",
     "read",
     "remove",
@@ -187,6 +189,25 @@ def write(
         finally:
             _unlink_quietly(tmp)
     return str(sri)
+
+
+def known_sri(verified: Integrity | str, algorithms: Sequence[str] = _DEFAULT_ALGORITHMS) -> str | None:
+    """What `write(data, algorithms=..., verified=verified)` returns, known without the data; None
+    when `verified` lacks one of the algorithms (the write would hash the data)."""
+    reused = _reuse(Integrity.parse(verified), tuple(algorithms or _DEFAULT_ALGORITHMS))
+    return str(reused) if reused is not None else None
+
+
+def confirms(integrity: str, verified: Integrity | str) -> bool:
+    """Whether `write(data, integrity=integrity, verified=verified)` accepts the data without
+    hashing it: `verified` holds `integrity`'s strongest algorithm, with a matching digest."""
+    expected = Integrity.parse(integrity)
+    algorithm = expected.pick_algorithm()
+    known = Integrity.parse(verified)
+    if algorithm is None or algorithm not in known:
+        return False
+    mine = known[algorithm][0].digest
+    return any(h.digest == mine for h in expected[algorithm])
 
 
 def _reuse(known: Integrity, algorithms: tuple[str, ...]) -> Integrity | None:

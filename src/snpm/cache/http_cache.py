@@ -34,6 +34,13 @@ runs in a small thread pool the instance owns, never on the event loop, so downl
 while earlier ones are stored. A lock striped over the keys serialises index writes and compaction
 of a bucket, so a compaction never drops a line another thread appends. A body the client hashed
 as it streamed in (`computed_integrity` on the response) is not hashed again for the write.
+
+A write that cannot fail the request (no integrity to enforce, or one the client already checked
+while the body streamed in) is not waited for: the answer goes back at once and the content and
+index line are written behind it by a pool of their own (lookups never queue behind writes).
+make-fetch-happen ends the body only once its cache write is done; what ends up on disk is the
+same, but an install's resolution, a chain of dependent requests, no longer waits on the file
+system at every step. `flush()` (and `close()`) wait for the writes still under way.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, ParamSpec, Protocol, TypeVar
@@ -100,6 +107,8 @@ T = TypeVar("T")
 # Threads for the disk work. Creating files and folders is mostly waiting on the file system, not
 # CPU, so even a 2-CPU machine gains from 4 (measured with bench/cache_io.py).
 DEFAULT_IO_WORKERS = 4
+# Threads for the writes nobody waits for (see the module docstring).
+_WRITE_WORKERS = 2
 
 
 class RemoteResponse(Protocol):
@@ -266,15 +275,80 @@ class HttpCache:
         self.cache_dir = cache_dir
         self._workers = workers or DEFAULT_IO_WORKERS
         self._pool: ThreadPoolExecutor | None = None
+        self._writer: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._bucket_locks = tuple(threading.Lock() for _ in range(_BUCKET_LOCKS))
+        # writes under way, by cache key: a lookup of that key waits for its write
+        self._pending: dict[str, Future[str | None]] = {}
+        self._pending_lock = threading.Lock()
 
     def close(self) -> None:
         """Finish pending disk work and stop the threads (a later fetch starts new ones)."""
         with self._pool_lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
+            writer, self._writer = self._writer, None
+        for executor in (writer, pool):
+            if executor is not None:
+                executor.shutdown(wait=True)
+
+    async def flush(self) -> None:
+        """Wait until every write started so far is on disk."""
+        with self._pending_lock:
+            pending = list(self._pending.values())
+        if pending:
+            await asyncio.wait([asyncio.wrap_future(f) for f in pending])
+
+    async def _written(self, key: str) -> None:
+        """Wait for the write under way for `key`, if any (a process reads what it wrote)."""
+        with self._pending_lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            await asyncio.wait([asyncio.wrap_future(pending)])
+
+    def _write_behind(
+        self,
+        key: str,
+        body: bytes,
+        algorithms: tuple[str, ...],
+        integrity: str | None,
+        verified: str | None,
+        metadata: JsonObject,
+    ) -> None:
+        """Start `_write` without waiting for it (its failures are dropped, as `_write` drops them)."""
+        with self._pool_lock:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(_WRITE_WORKERS, thread_name_prefix="snpm-cache-write")
+            writer = self._writer
+        with self._pending_lock:
+            earlier = self._pending.get(key)
+            # one key's writes keep their order (the newest index line wins a lookup)
+            future = writer.submit(
+                self._write_after, earlier, key, body, algorithms, integrity, verified, metadata
+            )
+            self._pending[key] = future
+        future.add_done_callback(functools.partial(self._settled, key))
+
+    def _write_after(
+        self,
+        earlier: Future[str | None] | None,
+        key: str,
+        body: bytes,
+        algorithms: tuple[str, ...],
+        integrity: str | None,
+        verified: str | None,
+        metadata: JsonObject,
+    ) -> str | None:
+        if earlier is not None:
+            with contextlib.suppress(BaseException):
+                earlier.result()
+        return self._write(key, body, algorithms, integrity, verified, metadata)
+
+    def _settled(self, key: str, future: Future[str | None]) -> None:
+        with self._pending_lock:
+            if self._pending.get(key) is future:
+                del self._pending[key]
+        if not future.cancelled():
+            future.exception()  # retrieved: a failed write is not the request's failure
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking disk work in the pool."""
@@ -323,6 +397,8 @@ class HttpCache:
             return CacheResult(response.status, response.url, dict(response.headers), body, None, None, True)
 
         entry: _Entry | None = None
+        if self._pending:
+            await self._written(cache_key(url))
         if mode != "reload":
             entry, answer = await self._run(self._lookup, url, headers, integrity, mode)
             if answer is not None:
@@ -337,6 +413,12 @@ class HttpCache:
     def invalidate(self, url: str) -> None:
         """Drop every entry for a URL (after a successful PUT/POST/DELETE to it)."""
         key = cache_key(url)
+        with self._pending_lock:
+            pending = self._pending.get(key)
+        if pending is not None:
+            # a write landing after the delete would bring the entry back
+            with contextlib.suppress(BaseException):
+                pending.result()
         with self._bucket_lock(key), contextlib.suppress(OSError, SnpmError):
             index.delete(self.cache_dir, key, remove_fully=True)
 
@@ -460,16 +542,17 @@ class HttpCache:
             return CacheResult(response.status, response.url, res_headers, body, "skip", None, True)
         key = cache_key(url)
         # What the client hashed while the body streamed in: the write need not hash it again.
-        verified = getattr(response, "computed_integrity", None)
-        stored = await self._run(
-            self._write,
-            key,
-            body,
-            tuple(algorithms),
-            integrity,
-            verified if isinstance(verified, str) else None,
-            _metadata(url, req_headers, 200, res_headers),
-        )
+        raw_verified = getattr(response, "computed_integrity", None)
+        verified = raw_verified if isinstance(raw_verified, str) else None
+        algos = tuple(algorithms)
+        metadata = _metadata(url, req_headers, 200, res_headers)
+        known = content.known_sri(verified, algos) if verified else None
+        if integrity is None or (known is not None and verified and content.confirms(integrity, verified)):
+            # nothing the write checks can fail this request: write behind the answer
+            self._write_behind(key, body, algos, integrity, verified, metadata)
+            stored = known
+        else:
+            stored = await self._run(self._write, key, body, algos, integrity, verified, metadata)
         res_headers.update(self._local_headers(key, status))
         return CacheResult(response.status, response.url, res_headers, body, status, stored, True)
 

@@ -1,7 +1,7 @@
 """snpm's own content-addressed store of EXTRACTED package files, beside npm's cacache.
 
 npm re-extracts every tarball on every install; snpm extracts a tarball once into
-`<cache>/_snpm/store-v1/` and later installs hard-link the files into `node_modules/<pkg>`:
+`<cache>/_snpm/store-v2/` and later installs hard-link the files into `node_modules/<pkg>`:
 
     files/<sha256[0:2]>/<sha256[2:]>[-<mode>]   one inode per (file content, mode): shared by every
                                                  package and version holding the same bytes
@@ -56,7 +56,8 @@ __all__ = [
 ]
 
 STORE_DIRNAME = "_snpm"
-STORE_VERSION = "1"
+# 2: bins are stored with the tarball's mode (v1 stored them executable)
+STORE_VERSION = "2"
 _STORE_VERSION_DIRNAME = f"store-v{STORE_VERSION}"
 
 # (path relative to the package root, mode, bytes); bytes None is a directory entry.

@@ -49,8 +49,6 @@ class PrepareHook(Protocol):
 
 
 def default_cpu_workers() -> int:
-    if os.environ.get("SNPM_CPU_WORKERS"):  # TEMP A/B
-        return int(os.environ["SNPM_CPU_WORKERS"])
     return max(2, min(4, os.cpu_count() or 2))
 
 

@@ -83,9 +83,14 @@ def _time_ms(text: JsonValue) -> float | None:
 
 
 def _is_before(times: JsonObject | None, version: str | None, limit: float) -> bool:
-    if not times or version is None or version not in times:
+    """npm-pick-manifest's isBefore: `!verTimes || !verTimes[ver] || Date.parse(...) <= time`;
+    an unparseable date is NaN, which is never `<=`, even with no `before` (time = Infinity)."""
+    if not times or version is None:
         return True
-    when = _time_ms(times[version])
+    value = times.get(version)
+    if value is None or value is False or (isinstance(value, int | float | str) and not value):
+        return True  # JS-falsy
+    when = _time_ms(value)
     return when is not None and when <= limit
 
 

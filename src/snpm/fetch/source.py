@@ -64,6 +64,11 @@ _PREFETCH_IN_FLIGHT = 6
 # each file's bytes: about twice its unpacked size), so two big ones together (next.js, native
 # binaries of 40 MB) would double the peak memory of an install; small ones still go side by side.
 _UNPACK_BUDGET = 24 << 20
+# A background fetch whose tarball is bigger than this waits for the resolution to end before it
+# is unpacked: while the tree is being built the run's packuments are in memory (hundreds of MB on
+# a large project), and unpacking a big tarball then (next.js' native binaries: 40 MB gzipped,
+# 130 MB of file bytes) would stack its peak on theirs.
+_BIG_WHILE_RESOLVING = 4 << 20
 
 
 def _trim_heap() -> None:
@@ -165,6 +170,8 @@ class FetchSource:
         self._prefetch_slots = asyncio.Semaphore(_PREFETCH_IN_FLIGHT)
         self._prefetches: set[asyncio.Task[None]] = set()
         self._unpacking = _Budget(_UNPACK_BUDGET)
+        # set once the packuments are let go (see `forget_packuments`)
+        self._packuments_released = asyncio.Event()
 
     @property
     def cache_dir(self) -> Path | None:
@@ -179,6 +186,7 @@ class FetchSource:
         self.close()
 
     def close(self) -> None:
+        self._packuments_released.set()
         for task in self._prefetches:
             task.cancel()
         self.ctx.close()
@@ -190,6 +198,7 @@ class FetchSource:
         if len(self.ctx.packuments):
             self.ctx.packuments.clear()
             _trim_heap()
+        self._packuments_released.set()
 
     # ── the switch ──
 
@@ -350,18 +359,30 @@ class FetchSource:
                 async with self._unpacking.hold(len(tarball.data)):
                     unpacked = await self.ctx.cpu(self._unpack, tarball, None)
                     await self.ctx.cpu(write_files, unpacked.files, dest)
+                    await self._exe_bins(fetcher, dest)
             return ExtractResult(tarball.integrity, tarball.resolved, tarball.from_spec, False)
         if known:
             linked: bool = await self.ctx.cpu(materialize, cache_dir, known, dest)
             if linked:
+                await self._exe_bins(fetcher, dest)
                 return ExtractResult(known, fetcher.resolved, fetcher.from_spec, True)
         tarball, files = await self._store(fetcher, known)
         linked = await self.ctx.cpu(materialize, cache_dir, known or tarball.integrity, dest, files)
         if not linked:
             raise SnpmError(f"could not link {fetcher.from_spec} from the store", code="ENOENT")
+        await self._exe_bins(fetcher, dest)
         return ExtractResult(
             tarball.integrity, fetcher.resolved or tarball.resolved, fetcher.from_spec, False
         )
+
+    async def _exe_bins(self, fetcher: Fetcher, dest: Path) -> None:
+        from snpm.fetch.remote import RemoteFetcher
+
+        # a tarball URL is extracted without its manifest: bins keep the tarball's mode
+        if not isinstance(fetcher, RemoteFetcher):
+            from snpm.fetch.unpack import make_bins_executable
+
+            await self.ctx.cpu(make_bins_executable, dest)
 
     async def link_stored(self, integrity: str, dest: Path) -> bool:
         """`extract` for a package the store already holds, without resolving its spec: link it into
@@ -407,7 +428,7 @@ class FetchSource:
 
     async def _prefetch(self, fetcher: Fetcher, integrity: str) -> None:
         async with self._prefetch_slots:
-            await self._store(fetcher, integrity)
+            await self._store(fetcher, integrity, background=True)
 
     def _slot(self, fetcher: Fetcher) -> contextlib.AbstractAsyncContextManager[object]:
         """A download-and-unpack slot. Not for fetchers that run the prepare hook: preparing installs
@@ -425,13 +446,15 @@ class FetchSource:
             integrity=key,
         )
 
-    async def _store(self, fetcher: Fetcher, known: str | None) -> tuple[Tarball, PackageFiles | None]:
+    async def _store(
+        self, fetcher: Fetcher, known: str | None, *, background: bool = False
+    ) -> tuple[Tarball, PackageFiles | None]:
         """Fetch and store one package; concurrent calls for one known integrity share the work."""
         if known is None:
             return await self._fetch_and_store(fetcher, None)
         pending = self._storing.get(known)
         if pending is None:
-            pending = asyncio.ensure_future(self._fetch_and_store(fetcher, known))
+            pending = asyncio.ensure_future(self._fetch_and_store(fetcher, known, background=background))
             self._storing[known] = pending
 
             def forget(done: asyncio.Future[tuple[Tarball, PackageFiles | None]]) -> None:
@@ -443,10 +466,12 @@ class FetchSource:
         return await asyncio.shield(pending)
 
     async def _fetch_and_store(
-        self, fetcher: Fetcher, known: str | None
+        self, fetcher: Fetcher, known: str | None, *, background: bool = False
     ) -> tuple[Tarball, PackageFiles | None]:
         async with self._slot(fetcher):
             tarball = await fetcher.tarball()
+            if background and len(tarball.data) > _BIG_WHILE_RESOLVING:
+                await self._packuments_released.wait()
             key = known or tarball.integrity
             from snpm.fetch.unpack import UnpackedTarball
 
@@ -454,9 +479,21 @@ class FetchSource:
             stored = already.stored if isinstance(already, UnpackedTarball) else None
             if stored is not None and stored.integrity == key:
                 return tarball, stored
+            from snpm.fetch.store import store_tarball
+
+            cache_dir = self.ctx.cache_dir
+            assert cache_dir is not None  # `extract` stores nothing without a cache folder
+            options = self.options
             async with self._unpacking.hold(len(tarball.data)):
-                unpacked = await self.ctx.cpu(self._unpack, tarball, key)
-            return tarball, unpacked.stored
+                stored = await self.ctx.cpu(
+                    store_tarball,
+                    cache_dir,
+                    key,
+                    tarball.data,
+                    umask=options.umask,
+                    process_umask=options.process_umask,
+                )
+            return tarball, stored
 
 
 def _is_a_manifest_source(source: FetchSource) -> ManifestSource:

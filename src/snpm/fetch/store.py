@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from snpm.cache.store import PackageFiles
     from snpm.tarball import PackageFile
 
-__all__ = ["empty_folder", "materialize", "write_files"]
+__all__ = ["empty_folder", "materialize", "store_tarball", "write_files"]
 
 
 def empty_folder(dest: Path) -> None:
@@ -63,6 +63,20 @@ def materialize(cache_dir: Path, integrity: str, dest: Path, files: PackageFiles
             return False
         raise
     return True
+
+
+def store_tarball(
+    cache_dir: Path, integrity: str, data: bytes, *, umask: int = 0, process_umask: int = 0o022
+) -> PackageFiles:
+    """Add a (verified) tarball's files to the store: what `snpm.fetch.unpack.unpack(data, ...,
+    cache_dir=cache_dir, integrity=integrity).stored` gives, with the same modes, for a caller that
+    needs only the store. Each file goes to the store as it is read and is then let go, instead of
+    every file's bytes being held until the last one (next.js: 130 MB held twice over)."""
+    from snpm.tarball import iter_package_files
+
+    keep = ~process_umask & 0o7777
+    files = iter_package_files(data, umask=umask)
+    return store.add_package(cache_dir, integrity, ((f.path, f.mode & keep, f.data) for f in files))
 
 
 def write_files(files: Sequence[PackageFile], dest: Path) -> None:

@@ -17,7 +17,9 @@ Everything here is synchronous and CPU-bound: callers run it in the fetch thread
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import stat
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from snpm.cache import store
@@ -28,7 +30,7 @@ from snpm.manifest import NORMALIZE_STEPS, normalize, secure_and_unixify_path
 from snpm.manifest.files import parse_package_json
 from snpm.tarball import PackageFile, iter_package_files
 
-__all__ = ["UnpackedTarball", "bin_targets", "tarball_manifest", "unpack"]
+__all__ = ["UnpackedTarball", "bin_targets", "make_bins_executable", "tarball_manifest", "unpack"]
 
 _STEPS_WITHOUT_BIN_DIR = tuple(s for s in NORMALIZE_STEPS if s != "binDir")
 
@@ -98,6 +100,47 @@ def bin_targets(package_json: JsonObject | None, paths: Iterable[str]) -> set[st
         return set(_bin_dir_files(bin_dir, paths).values())
     bins = normalize(package_json, steps=("bin",)).get("bin")
     return {str(v) for v in bins.values()} if isinstance(bins, dict) else set()
+
+
+def _relative_files(dest: Path) -> Iterator[str]:
+    for folder, _dirs, names in os.walk(dest):
+        rel = os.path.relpath(folder, dest)
+        for name in names:
+            yield name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+
+
+def make_bins_executable(dest: Path) -> None:
+    """pacote's bin modes for an extraction that knew the manifest (a registry spec, a folder) or
+    a local tarball (FileFetcher's exeBins): every bin target gains 0o111. A remote tarball URL,
+    which is what arborist's reify extracts registry packages from, does not get this: its bins
+    wait for bin-links. A file shared with snpm's store gets its own copy first, so the store
+    keeps the tarball's mode; a target outside `dest` is never touched."""
+    try:
+        package_json = parse_package_json((dest / "package.json").read_bytes()).content
+    except (OSError, SnpmError):
+        return
+    root = os.path.realpath(dest)
+    for target in bin_targets(package_json, _relative_files(dest)):
+        path = os.path.join(dest, target)
+        real = os.path.realpath(path)
+        if not real.startswith(root + os.sep):
+            continue
+        try:
+            st = os.stat(real)
+            mode = stat.S_IMODE(st.st_mode)
+            if not stat.S_ISREG(st.st_mode) or mode | 0o111 == mode:
+                continue
+            if st.st_nlink > 1:
+                data = Path(real).read_bytes()
+                tmp = f"{real}.{os.getpid()}.snpm-tmp"
+                with open(tmp, "wb") as handle:
+                    handle.write(data)
+                os.chmod(tmp, mode | 0o111)
+                os.replace(tmp, real)
+            else:
+                os.chmod(real, mode | 0o111)
+        except OSError:
+            continue  # best effort, as pacote: a missing bin trips a later stage
 
 
 def _parse_package_json(files: Sequence[PackageFile]) -> tuple[JsonObject | None, SnpmError | None]:

@@ -52,17 +52,17 @@ def test_add_and_read_package(tmp_path: Path) -> None:
         hashlib.sha256(b"#!/usr/bin/env node\n").hexdigest(), 0o755, 20
     )
     index_path = store.package_index_path(tmp_path, PKG_A)
-    assert index_path.is_relative_to(tmp_path / "_snpm" / "store-v1" / "packages" / "sha512")
+    assert index_path.is_relative_to(tmp_path / "_snpm" / "store-v2" / "packages" / "sha512")
 
 
 def test_files_are_deduplicated_across_packages(tmp_path: Path) -> None:
     store.add_package(tmp_path, PKG_A, ENTRIES_A)
     store.add_package(tmp_path, PKG_B, ENTRIES_B)
-    files = [p for p in (tmp_path / "_snpm" / "store-v1" / "files").rglob("*") if p.is_file()]
+    files = [p for p in (tmp_path / "_snpm" / "store-v2" / "files").rglob("*") if p.is_file()]
     # a: 4 files; b: its own package.json and the 0o755 LICENSE copy; LICENSE 0o644 is shared
     assert len(files) == 6
     digest = hashlib.sha256(b"MIT\n").hexdigest()
-    plain = tmp_path / "_snpm" / "store-v1" / "files" / digest[:2] / digest[2:]
+    plain = tmp_path / "_snpm" / "store-v2" / "files" / digest[:2] / digest[2:]
     assert plain.stat().st_mode & 0o777 == 0o644
     assert (plain.parent / f"{digest[2:]}-755").stat().st_mode & 0o777 == 0o755
 
@@ -148,7 +148,7 @@ def test_missing_package_or_file_is_enoent(tmp_path: Path) -> None:
     assert info.value.code == "ENOENT"
     added = store.add_package(tmp_path, PKG_A, ENTRIES_A)
     digest = added.files["LICENSE"].hash
-    (tmp_path / "_snpm" / "store-v1" / "files" / digest[:2] / digest[2:]).unlink()
+    (tmp_path / "_snpm" / "store-v2" / "files" / digest[:2] / digest[2:]).unlink()
     with pytest.raises(FileSystemError) as info:
         store.materialize(tmp_path, PKG_A, tmp_path / "a")
     assert info.value.code == "ENOENT"
@@ -187,7 +187,7 @@ def test_invalid_integrity(tmp_path: Path) -> None:
 
 def test_no_tmp_leftovers(tmp_path: Path) -> None:
     store.add_package(tmp_path, PKG_A, ENTRIES_A)
-    assert list((tmp_path / "_snpm" / "store-v1" / "tmp").iterdir()) == []
+    assert list((tmp_path / "_snpm" / "store-v2" / "tmp").iterdir()) == []
 
 
 def _tarball() -> bytes:
@@ -263,5 +263,5 @@ def test_store_writes_leave_no_tmp_files_on_failure(tmp_path: Path, monkeypatch:
         store.add_package(tmp_path, PKG_A, ENTRIES_A)
     assert info.value.code == "EACCES"
     monkeypatch.undo()
-    assert list((tmp_path / "_snpm" / "store-v1" / "tmp").iterdir()) == []
+    assert list((tmp_path / "_snpm" / "store-v2" / "tmp").iterdir()) == []
     assert not store.has_package(tmp_path, PKG_A)

@@ -52,7 +52,14 @@ def http_date(offset: float = 0) -> str:
 
 
 def run(cache: HttpCache, remote: FakeRemote, headers: Mapping[str, str] = FULL, **kw: Any) -> CacheResult:
-    return asyncio.run(cache.fetch(URL, headers=headers, remote=remote, **kw))
+    """One fetch, then wait for the cache's writes (it writes behind its answers)."""
+
+    async def fetch() -> CacheResult:
+        result = await cache.fetch(URL, headers=headers, remote=remote, **kw)
+        await cache.flush()
+        return result
+
+    return asyncio.run(fetch())
 
 
 def test_cache_key_drops_credentials_and_fragment() -> None:
@@ -182,12 +189,43 @@ def test_integrity_must_match_the_entry(tmp_path: Path) -> None:
 def test_missing_content_falls_back_to_the_network(tmp_path: Path) -> None:
     cache = HttpCache(tmp_path)
     stored = run(cache, FakeRemote([FakeResponse(200, b"doc", {"cache-control": "max-age=300"})]))
+    assert stored.integrity is None  # written behind the answer: not hashed for it
+    entry = index.find(tmp_path, cache_key(URL))
+    assert entry is not None and entry.integrity
     for blob in (tmp_path / "_cacache" / "content-v2").rglob("*"):
         if blob.is_file():
             blob.unlink()
-    assert stored.integrity
     again = run(cache, FakeRemote([FakeResponse(200, b"doc2", {"cache-control": "max-age=300"})]))
     assert again.body == b"doc2"
+
+
+def test_a_lookup_waits_for_the_write_behind_of_its_key(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+
+    async def main() -> tuple[CacheResult, CacheResult]:
+        ok = {"cache-control": "max-age=300"}
+        first = await cache.fetch(URL, headers=FULL, remote=FakeRemote([FakeResponse(200, b"doc", ok)]))
+        # no flush: the second lookup must still find what the first wrote
+        second = await cache.fetch(URL, headers=FULL, remote=FakeRemote([]))
+        return first, second
+
+    first, second = asyncio.run(main())
+    assert first.cache_status == "miss" and first.integrity is None
+    assert second.cache_status == "hit" and second.body == b"doc" and second.integrity
+
+
+def test_close_finishes_the_writes(tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path)
+
+    async def main() -> None:
+        for n in range(5):
+            url = f"{URL}{n}"
+            answer = FakeResponse(200, b"doc", {"cache-control": "max-age=300"}, url=url)
+            await cache.fetch(url, headers=FULL, remote=FakeRemote([answer]))
+
+    asyncio.run(main())
+    cache.close()
+    assert all(index.find(tmp_path, cache_key(f"{URL}{n}")) is not None for n in range(5))
 
 
 def test_invalidate_drops_the_url(tmp_path: Path) -> None:
@@ -341,6 +379,7 @@ def test_concurrent_stores_of_one_url_keep_whole_lines(tmp_path: Path) -> None:
             return await cache.fetch(URL, headers=FULL, remote=FakeRemote([answer]), mode="reload")
 
         await asyncio.gather(*(one(n) for n in range(12)))
+        await cache.flush()
 
     asyncio.run(main())
     lines = index.read_bucket(index.bucket_path(tmp_path, cache_key(URL)))
