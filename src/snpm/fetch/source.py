@@ -470,8 +470,10 @@ class FetchSource:
     ) -> tuple[Tarball, PackageFiles | None]:
         async with self._slot(fetcher):
             tarball = await fetcher.tarball()
-            if background and len(tarball.data) > _BIG_WHILE_RESOLVING:
-                await self._packuments_released.wait()
+        if background and len(tarball.data) > _BIG_WHILE_RESOLVING:
+            # waited for outside the slot: the resolution may itself need a slot to finish
+            await self._packuments_released.wait()
+        async with self._slot(fetcher):
             key = known or tarball.integrity
             from snpm.fetch.unpack import UnpackedTarball
 
