@@ -41,6 +41,7 @@ from snpm.errors import FileSystemError, IntegrityError, TarballError, from_os_e
 from snpm.integrity import Integrity
 
 __all__ = [
+    "copy_with_mode",
     "STORE_DIRNAME",
     "ImportMethod",
     "PackageFiles",
@@ -385,3 +386,18 @@ def materialize(
                 ) from None
     except OSError as err:
         raise from_os_error(err) from None
+
+
+def copy_with_mode(file: str, mode: int) -> None:
+    """Replace `file` by a copy of itself with `mode` (a temporary file renamed over it): a
+    package's file hard-linked from the store changes mode without changing the stored inode."""
+    real = os.path.realpath(file)
+    tmp = f"{real}.{os.getpid()}.snpm-tmp"
+    try:
+        shutil.copyfile(real, tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

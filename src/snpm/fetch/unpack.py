@@ -131,12 +131,7 @@ def make_bins_executable(dest: Path) -> None:
             if not stat.S_ISREG(st.st_mode) or mode | 0o111 == mode:
                 continue
             if st.st_nlink > 1:
-                data = Path(real).read_bytes()
-                tmp = f"{real}.{os.getpid()}.snpm-tmp"
-                with open(tmp, "wb") as handle:
-                    handle.write(data)
-                os.chmod(tmp, mode | 0o111)
-                os.replace(tmp, real)
+                store.copy_with_mode(real, mode | 0o111)
             else:
                 os.chmod(real, mode | 0o111)
         except OSError:

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from snpm.cache.store import copy_with_mode
 from snpm.ecmascript.json import key_order as js_key_order
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonValue
@@ -201,7 +202,7 @@ def fix_bin(file: str, mode: int | None = None, *, unshare: bool = False) -> Non
     if unshare:
         st = os.stat(file)
         if st.st_nlink > 1 and stat.S_IMODE(st.st_mode) != wanted:
-            _copy_with_mode(file, wanted)
+            copy_with_mode(file, wanted)
         else:
             os.chmod(file, wanted)
     else:
@@ -226,20 +227,6 @@ def fix_bin(file: str, mode: int | None = None, *, unshare: bool = False) -> Non
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
         with contextlib.suppress(OSError):
             os.chown(tmp, st.st_uid, st.st_gid)
-        os.replace(tmp, real)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _copy_with_mode(file: str, mode: int) -> None:
-    """Replace `file` by a copy of itself with `mode` (a temporary file renamed over it)."""
-    real = os.path.realpath(file)
-    tmp = f"{real}.{os.getpid()}.snpm-tmp"
-    try:
-        shutil.copyfile(real, tmp)
-        os.chmod(tmp, mode)
         os.replace(tmp, real)
     except OSError:
         with contextlib.suppress(OSError):
