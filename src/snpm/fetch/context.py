@@ -3,7 +3,9 @@ packument cache, git, a small thread pool for CPU work, the log, and the `prepar
 
 CPU work (gunzip, hashing, tar parsing, writing the store, packing) runs in a pool of a few threads
 (`cpu_workers`, 2–4), so the event loop keeps many downloads in flight while tarballs are unpacked;
-zlib and hashlib release the GIL, so the threads do run in parallel.
+zlib and hashlib release the GIL, so the threads do run in parallel. Adding tarballs to the store
+moves to worker processes once several wait at once (`store`, and `snpm.fetch.store_workers` for
+why): a small install never starts one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from snpm.json_types import JsonObject
 from snpm.registry_client import RegistryClient
 
 if TYPE_CHECKING:
+    from snpm.cache.store import PackageFiles
+    from snpm.fetch.store_workers import StoreWorkers
     from snpm.git import Git
 
 __all__ = ["FetchContext", "LogFn", "PrepareHook", "PrepareKind", "default_cpu_workers"]
@@ -52,6 +56,11 @@ def default_cpu_workers() -> int:
     return max(2, min(4, os.cpu_count() or 2))
 
 
+# Stores waiting at once before worker processes start (each costs an interpreter start, ~50 ms of
+# CPU: worth it for a project's worth of tarballs, not for the one package of `install foo`).
+_WORKERS_AFTER = 4
+
+
 @dataclass(slots=True)
 class FetchContext:
     client: RegistryClient
@@ -62,6 +71,8 @@ class FetchContext:
     prepare: PrepareHook | None = None
     pool: ThreadPoolExecutor | None = None
     git_client: Git | None = None
+    store_workers: StoreWorkers | None = None
+    _stores_waiting: int = 0
     _temp_dirs: list[Path] | None = None
 
     async def cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -70,6 +81,35 @@ class FetchContext:
             self.pool = ThreadPoolExecutor(max_workers=default_cpu_workers(), thread_name_prefix="snpm-fetch")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, lambda: fn(*args, **kwargs))
+
+    async def store(
+        self, cache_dir: Path, integrity: str, data: bytes, *, umask: int, process_umask: int
+    ) -> PackageFiles:
+        """`snpm.fetch.store.store_tarball` in a worker process when workers run (started here once
+        enough stores wait at once), else in the thread pool; a lost worker falls back to the pool."""
+        from snpm.fetch.store import store_tarball
+
+        self._stores_waiting += 1
+        try:
+            workers = self.store_workers
+            if workers is None and self._stores_waiting >= _WORKERS_AFTER:
+                from snpm.fetch.store_workers import StoreWorkers
+
+                workers = self.store_workers = StoreWorkers(default_cpu_workers())
+            if workers is not None and workers.available:
+                from snpm.fetch.store_workers import WorkerLostError
+
+                try:
+                    return await workers.store(
+                        cache_dir, integrity, data, umask=umask, process_umask=process_umask
+                    )
+                except WorkerLostError as err:
+                    self.emit("verbose", "store", f"{err}; storing in-process")
+            return await self.cpu(
+                store_tarball, cache_dir, integrity, data, umask=umask, process_umask=process_umask
+            )
+        finally:
+            self._stores_waiting -= 1
 
     @property
     def git(self) -> Git:
@@ -111,6 +151,9 @@ class FetchContext:
         for folder in self._temp_dirs or ():
             shutil.rmtree(folder, ignore_errors=True)
         self._temp_dirs = None
+        if self.store_workers is not None:
+            self.store_workers.close()
+            self.store_workers = None
         if self.pool is not None:
             self.pool.shutdown(wait=True)
             self.pool = None

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ExtractResult", "FetchSource", "Fetcher"]
 
-_PREFETCH_IN_FLIGHT = 6
+_PREFETCH_IN_FLIGHT = 16
 # Compressed bytes being unpacked at once. A tarball is held whole while it is parsed (gzip, tar,
 # each file's bytes: about twice its unpacked size), so two big ones together (next.js, native
 # binaries of 40 MB) would double the peak memory of an install; small ones still go side by side.
@@ -167,7 +167,9 @@ class FetchSource:
         self._slots = asyncio.Semaphore(max_in_flight or max(4, client.settings.maxsockets))
         # background fetches into the store (see `prefetch`): few at once, so that the requests
         # the tree is waiting for keep most of the connections
-        self._prefetch_slots = asyncio.Semaphore(_PREFETCH_IN_FLIGHT)
+        self._prefetch_slots = asyncio.Semaphore(
+            max(2, min(_PREFETCH_IN_FLIGHT, client.settings.maxsockets // 2))
+        )
         self._prefetches: set[asyncio.Task[None]] = set()
         self._unpacking = _Budget(_UNPACK_BUDGET)
         # set once the packuments are let go (see `forget_packuments`)
@@ -427,8 +429,7 @@ class FetchSource:
         task.add_done_callback(settle)
 
     async def _prefetch(self, fetcher: Fetcher, integrity: str) -> None:
-        async with self._prefetch_slots:
-            await self._store(fetcher, integrity, background=True)
+        await self._store(fetcher, integrity, background=True)
 
     def _slot(self, fetcher: Fetcher) -> contextlib.AbstractAsyncContextManager[object]:
         """A download-and-unpack slot. Not for fetchers that run the prepare hook: preparing installs
@@ -468,12 +469,21 @@ class FetchSource:
     async def _fetch_and_store(
         self, fetcher: Fetcher, known: str | None, *, background: bool = False
     ) -> tuple[Tarball, PackageFiles | None]:
-        async with self._slot(fetcher):
-            tarball = await fetcher.tarball()
-        if background and len(tarball.data) > _BIG_WHILE_RESOLVING:
-            # waited for outside the slot: the resolution may itself need a slot to finish
-            await self._packuments_released.wait()
-        async with self._slot(fetcher):
+        # A background fetch holds one of a few prefetch slots from its download until its unpack
+        # may begin, not while it unpacks: the unpacking is bounded by the byte budget and the
+        # thread pool, and a slot held through it (a big package takes a second) kept the small
+        # downloads behind it waiting while the tree was being built.
+        gated = background
+        if background:
+            await self._prefetch_slots.acquire()
+        try:
+            async with self._slot(fetcher):
+                tarball = await fetcher.tarball()
+            if background and len(tarball.data) > _BIG_WHILE_RESOLVING:
+                # waited for outside every slot: the resolution may itself need one to finish
+                self._prefetch_slots.release()
+                gated = False
+                await self._packuments_released.wait()
             key = known or tarball.integrity
             from snpm.fetch.unpack import UnpackedTarball
 
@@ -481,21 +491,20 @@ class FetchSource:
             stored = already.stored if isinstance(already, UnpackedTarball) else None
             if stored is not None and stored.integrity == key:
                 return tarball, stored
-            from snpm.fetch.store import store_tarball
-
             cache_dir = self.ctx.cache_dir
             assert cache_dir is not None  # `extract` stores nothing without a cache folder
             options = self.options
             async with self._unpacking.hold(len(tarball.data)):
-                stored = await self.ctx.cpu(
-                    store_tarball,
-                    cache_dir,
-                    key,
-                    tarball.data,
-                    umask=options.umask,
-                    process_umask=options.process_umask,
+                if gated:
+                    self._prefetch_slots.release()
+                    gated = False
+                stored = await self.ctx.store(
+                    cache_dir, key, tarball.data, umask=options.umask, process_umask=options.process_umask
                 )
             return tarball, stored
+        finally:
+            if gated:
+                self._prefetch_slots.release()
 
 
 def _is_a_manifest_source(source: FetchSource) -> ManifestSource:

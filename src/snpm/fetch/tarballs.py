@@ -96,6 +96,10 @@ async def read_from_cache(ctx: FetchContext, integrity: str, label: str) -> byte
     """pacote's #tarballFromCache: the content for `integrity`, or None to fetch it instead."""
     if ctx.cache_dir is None:
         return None
+    if Integrity.parse(integrity).pick_algorithm() is not None and not content.has(ctx.cache_dir, integrity):
+        # a stat or two here, not a thread round trip: on a cold install every tarball misses
+        ctx.emit("silly", "tarball", f"no local data for {label}. Extracting by manifest.")
+        return None
     started = time.monotonic()
     try:
         data = await ctx.cpu(_read_verified, ctx.cache_dir, integrity)
