@@ -13,6 +13,7 @@
     tarballs      tarball bytes: content cache by integrity, else fetch; `pacote:tarball:` entries
     unpack        a tarball parsed once: modes, bins, package.json, into the store
     store         package folders as hard links from the store
+    store_workers worker processes that add tarballs to the store (store_worker: their loop)
     context       what the fetchers of one run share (client, cache, pool, git, log, prepare hook)
     pick_manifest npm-pick-manifest
 
