@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import os
 import posixpath
@@ -112,21 +113,19 @@ def _file_name(digest: str, mode: int) -> str:
     return f"{digest[:2]}/{digest[2:]}-{mode:o}"
 
 
-def package_index_path(cache_dir: Path, integrity: str) -> Path:
-    """Where the index of the tarball with `integrity` lives (its strongest hash names it)."""
+@functools.lru_cache(maxsize=4096)
+def _index_relpath(integrity: str) -> str:
+    # cached: a run asks about each package's integrity several times (prefetch, extract, link),
+    # and parsing the SRI string costs more than the stat that follows
     strongest = Integrity.parse(integrity).strongest()
     hex_digest = strongest.hex()
+    return f"packages/{strongest.algorithm}/{hex_digest[:2]}/{hex_digest[2:4]}/{hex_digest[4:]}.json"
+
+
+def package_index_path(cache_dir: Path, integrity: str) -> Path:
+    """Where the index of the tarball with `integrity` lives (its strongest hash names it)."""
     # One Path from one joined string: a chain of `/` costs more than the file system calls here.
-    return Path(
-        os.path.join(
-            _store_root(cache_dir),
-            "packages",
-            strongest.algorithm,
-            hex_digest[:2],
-            hex_digest[2:4],
-            f"{hex_digest[4:]}.json",
-        )
-    )
+    return Path(os.path.join(_store_root(cache_dir), _index_relpath(integrity)))
 
 
 def has_package(cache_dir: Path, integrity: str) -> bool:
