@@ -28,12 +28,21 @@ from snpm.lockfile.codec import (
 from snpm.lockfile.files import LoadedLockfile, read_lockfile, write_lockfile
 from snpm.lockfile.hidden import HIDDEN_LOCKFILE, StaleHiddenLockfileError, check_hidden_lockfile
 from snpm.lockfile.legacy import build_legacy_dependencies
-from snpm.lockfile.model import LegacyEntry, LockEntry, Lockfile, entry_from_json, entry_to_json
+from snpm.lockfile.model import (
+    JsonPackages,
+    LegacyEntry,
+    LockEntry,
+    Lockfile,
+    entry_from_json,
+    entry_to_json,
+    packages_to_json,
+)
 from snpm.lockfile.upgrade import PKG_META_KEYS, meta_field_from_pkg, packages_from_legacy
 
 __all__ = [
     "DEFAULT_LOCKFILE_VERSION",
     "HIDDEN_LOCKFILE",
+    "JsonPackages",
     "KEY_ORDER",
     "PKG_META_KEYS",
     "LegacyEntry",
@@ -51,6 +60,7 @@ __all__ = [
     "lockfile_to_json",
     "meta_field_from_pkg",
     "packages_from_legacy",
+    "packages_to_json",
     "parse_lockfile",
     "read_lockfile",
     "write_lockfile",

@@ -20,10 +20,10 @@ from snpm.json_types import JsonObject, JsonValue
 from snpm.lockfile.conflicts import has_conflict_markers, resolve_conflicts
 from snpm.lockfile.legacy import VIRTUAL_ROOT, build_legacy_dependencies
 from snpm.lockfile.model import (
+    JsonPackages,
     LegacyEntry,
     LockEntry,
     Lockfile,
-    entry_from_json,
     entry_to_json,
     legacy_from_json,
     legacy_to_json,
@@ -70,7 +70,7 @@ def lockfile_from_json(data: Mapping[str, JsonValue]) -> Lockfile:
     name = version = None
     lockfile_version: int | None = None
     requires = False
-    packages: dict[str, LockEntry] = {}
+    packages: Mapping[str, LockEntry] = {}
     legacy: dict[str, LegacyEntry] | None = None
     for key, value in data.items():
         if key == "name" and isinstance(value, str):
@@ -82,7 +82,7 @@ def lockfile_from_json(data: Mapping[str, JsonValue]) -> Lockfile:
         elif key == "requires" and isinstance(value, bool):
             requires = value
         elif key == "packages" and isinstance(value, dict):
-            packages = {loc: entry_from_json(meta) for loc, meta in value.items() if isinstance(meta, dict)}
+            packages = JsonPackages({loc: meta for loc, meta in value.items() if isinstance(meta, dict)})
         elif key == "dependencies" and isinstance(value, dict):
             legacy = {n: legacy_from_json(meta) for n, meta in value.items() if isinstance(meta, dict)}
         else:
@@ -122,14 +122,22 @@ def lockfile_to_json(
     data["requires"] = True
     if target >= 2 or hidden:
         packages: JsonObject = {}
-        for location, entry in lockfile.packages.items():
-            meta = entry_to_json(entry)
-            # the root entry is only written when it has something to say; hidden lockfiles never
-            if location == "" and (hidden or not meta):
-                continue
-            if entry.inert and not entry.version:
-                continue
-            packages[location] = meta
+        entries = lockfile.packages
+        if isinstance(entries, JsonPackages):
+            # entries read from JSON are their objects again (and never inert)
+            for location, obj in entries.objects().items():
+                if location == "" and (hidden or not obj):
+                    continue
+                packages[location] = dict(obj)
+        else:
+            for location, entry in entries.items():
+                meta = entry_to_json(entry)
+                # the root entry is only written when it has something to say; hidden lockfiles never
+                if location == "" and (hidden or not meta):
+                    continue
+                if entry.inert and not entry.version:
+                    continue
+                packages[location] = meta
         data["packages"] = packages
     else:
         data.pop("packages", None)

@@ -49,8 +49,11 @@ Key = str | int
 
 
 def has_conflict_markers(text: str) -> bool:
-    """parse-conflict-json `isDiff`: ours, separator and end markers all present."""
-    return bool(_OURS.search(text) and _THEIRS.search(text) and _END.search(text))
+    """parse-conflict-json `isDiff`: ours, separator and end markers all present.
+
+    `/<{7,}/` matches exactly where seven `<` do; a substring search is many times faster than the
+    regular expression over a megabyte of lockfile."""
+    return "<<<<<<<" in text and "=======" in text and ">>>>>>>" in text
 
 
 def _js_string(value: object) -> str:

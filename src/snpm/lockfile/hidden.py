@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from snpm.lockfile.model import LockEntry
+from snpm.lockfile.model import JsonPackages, LockEntry
 
 __all__ = ["HIDDEN_LOCKFILE", "StaleHiddenLockfileError", "check_hidden_lockfile", "js_date_ms"]
 
@@ -48,40 +48,66 @@ def _rel(root: str, path: str) -> str:
 
 
 class _Walk:
+    """The folders below `root`: every path it builds is absolute and normalised (entry names
+    joined to normalised folders, link targets normalised), so the part after `root/` is the
+    relative path, without `os.path.relpath`'s work (a thousand folders per install)."""
+
     def __init__(self, root: str, locations: Collection[str], lock_ms: int) -> None:
         self.root = root
+        self.prefix = root + "/" if root != "/" else None
         self.locations = locations
         self.lock_ms = lock_ms
         self.seen: set[str] = set()
 
+    def rel(self, path: str) -> str:
+        prefix = self.prefix
+        if prefix is not None and path.startswith(prefix):
+            return path[len(prefix) :]
+        return _rel(self.root, path)
+
     def walk(self, folder: str) -> None:
-        base = os.path.basename(folder)
-        is_nm = folder != self.root and base == "node_modules"
-        is_scope = folder != self.root and base.startswith("@")
-        is_parent = folder == self.root or is_nm or is_scope
-        parent = folder if is_parent else os.path.join(folder, "node_modules")
-        rel = _rel(self.root, folder)
-        self.seen.add(rel)
-        if folder == self.root:
+        root = self.root
+        if folder == root:
+            self.seen.add("")
             self.walk(os.path.join(folder, "node_modules"))
             return
+        base = folder.rpartition("/")[2]
+        is_nm = base == "node_modules"
+        is_scope = base.startswith("@")
+        parent = folder if is_nm or is_scope else os.path.join(folder, "node_modules")
+        rel = self.rel(folder)
+        self.seen.add(rel)
         if _mtime_ms(folder) > self.lock_ms:
             raise StaleHiddenLockfileError(f"out of date, updated: {rel}")
         if not is_scope and not is_nm and rel not in self.locations:
             raise StaleHiddenLockfileError(f"missing from lockfile: {rel}")
         try:
-            entries = list(os.scandir(parent))
+            with os.scandir(parent) as scan:
+                entries = list(scan)
         except OSError:
-            entries = []
+            return
+        sep = "" if parent.endswith("/") else "/"
         for entry in entries:
-            child = os.path.join(parent, entry.name)
-            if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                self.walk(child)
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False) and not name.startswith("."):
+                self.walk(parent + sep + name)
             elif entry.is_symlink():
+                child = parent + sep + name
                 target = os.path.normpath(os.path.join(parent, os.readlink(child)))
-                self.seen.add(_rel(self.root, child))
-                if os.path.isdir(target) and _rel(self.root, target) not in self.seen:
+                self.seen.add(self.rel(child))
+                if os.path.isdir(target) and self.rel(target) not in self.seen:
                     self.walk(target)
+
+
+def _link_targets(packages: Mapping[str, LockEntry]) -> set[str]:
+    if isinstance(packages, JsonPackages):
+        # what the typed entries would say, without making them: `link` is only ever `true`
+        return {
+            resolved.replace("\\", "/")
+            for obj in packages.objects().values()
+            if obj.get("link") is True and type(resolved := obj.get("resolved")) is str and resolved
+        }
+    return {e.resolved.replace("\\", "/") for e in packages.values() if e.link and e.resolved}
 
 
 def check_hidden_lockfile(
@@ -94,7 +120,7 @@ def check_hidden_lockfile(
         walk.walk(root)
         # folders the walk cannot reach: a linked-strategy store package's siblings, and
         # workspaces that are not symlinked into the root node_modules
-        link_targets = {e.resolved.replace("\\", "/") for e in packages.values() if e.link and e.resolved}
+        link_targets = _link_targets(packages)
         extra: dict[str, None] = {}
         for location in packages:
             store = _STORE.match(location)

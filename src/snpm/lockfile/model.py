@@ -21,11 +21,13 @@ from snpm.json_types import JsonObject, JsonValue
 __all__ = [
     "EMPTY",
     "ENTRY_FLAGS",
+    "JsonPackages",
     "LegacyEntry",
     "LockEntry",
     "Lockfile",
     "entry_from_json",
     "entry_to_json",
+    "packages_to_json",
     "legacy_from_json",
     "legacy_to_json",
 ]
@@ -281,6 +283,49 @@ def entry_to_json(entry: LockEntry) -> JsonObject:
         _put(out, key, kind, getattr(entry, attr))
     out.update(entry.extra)
     return out
+
+
+class JsonPackages(Mapping[str, LockEntry]):
+    """`packages` as read from JSON: each LockEntry is made when first looked at.
+
+    A read only to be written again, or turned into a tree, never needs the typed entries: the JSON
+    objects are what both use (`entry_to_json` gives back an entry's source object). Immutable, like
+    the dict of entries it stands for; the objects must not be changed afterwards."""
+
+    __slots__ = ("_entries", "_objects")
+
+    def __init__(self, objects: Mapping[str, JsonObject]) -> None:
+        self._objects = objects
+        self._entries: dict[str, LockEntry] = {}
+
+    def __getitem__(self, location: str) -> LockEntry:
+        entry = self._entries.get(location)
+        if entry is None:
+            entry = self._entries[location] = entry_from_json(self._objects[location])
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._objects)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def __contains__(self, location: object) -> bool:
+        return location in self._objects
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def objects(self) -> Mapping[str, JsonObject]:
+        """location → the JSON object of the entry (not to be changed)."""
+        return self._objects
+
+
+def packages_to_json(packages: Mapping[str, LockEntry]) -> dict[str, JsonObject]:
+    """location → the entry's JSON object (a fresh copy of each, as `entry_to_json`)."""
+    if isinstance(packages, JsonPackages):
+        return {location: dict(obj) for location, obj in packages.objects().items()}
+    return {location: entry_to_json(entry) for location, entry in packages.items()}
 
 
 def legacy_from_json(obj: JsonObject) -> LegacyEntry:

@@ -3,6 +3,10 @@
 File systems may be case-insensitive and unicode-normalising, so `FOO` and `foo` are the same
 child. Keys keep the spelling they were set with; setting an existing key (in any spelling) moves
 it to the end, as JS `Map.delete` + `Map.set` does (iteration order is insertion order).
+
+Each key also gets a sequence number when it is set (`position`): increasing in iteration order, so
+the relative order of two entries is known without walking the map (the depth-first ordering of
+`snpm.tree.rooting` needs it for nodes with a thousand children).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ def normalize_key(key: str) -> str:
 
 
 class CIMap(Generic[V]):
-    __slots__ = ("_data", "_keys", "_odd")
+    __slots__ = ("_data", "_keys", "_next", "_odd", "_seq")
 
     def __init__(self) -> None:
         self._data: dict[str, V] = {}
@@ -32,6 +36,9 @@ class CIMap(Generic[V]):
         # how many keys are spelled differently from their normal form; while none are, a key in
         # normal form that is not found exactly is not there at all (the common case, fast)
         self._odd = 0
+        # key (as spelled) → when it was last set: iteration order is increasing `_seq`
+        self._seq: dict[str, int] = {}
+        self._next = 0
 
     def get(self, key: str) -> V | None:
         found = self._data.get(key)
@@ -49,12 +56,15 @@ class CIMap(Generic[V]):
         previous = self._keys.get(norm)
         if previous is not None:
             del self._data[previous]
+            del self._seq[previous]
             if previous != norm:
                 self._odd -= 1
         if key != norm:
             self._odd += 1
         self._keys[norm] = key
         self._data[key] = value
+        self._seq[key] = self._next
+        self._next += 1
 
     def delete(self, key: str) -> bool:
         norm = normalize_key(key)
@@ -62,9 +72,17 @@ class CIMap(Generic[V]):
         if previous is None:
             return False
         del self._data[previous]
+        del self._seq[previous]
         if previous != norm:
             self._odd -= 1
         return True
+
+    def position(self, key: str, value: V) -> int | None:
+        """The sequence number of `key` (spelled exactly so) when it holds `value`, else None;
+        entries iterate in increasing position."""
+        if self._data.get(key) is not value:
+            return None
+        return self._seq[key]
 
     def has(self, key: str) -> bool:
         return normalize_key(key) in self._keys

@@ -48,8 +48,9 @@ def load_dependency_edges(node: Node) -> None:
     _load_dep_type(node, pkg.get("dependencies"), "prod", ad)
     _load_dep_type(node, pkg.get("optionalDependencies"), "optional", ad)
     source = node.source_reference
-    this_dev = node.is_top and not node.global_top and bool(node.path) and not node.is_in_store
-    src_dev = source is None or (source.is_top and not source.global_top and bool(source.path))
+    # `is_top and not global_top` is "no parent": a node with a parent is top only as a global top
+    this_dev = node._parent is None and bool(node.path) and not node.is_in_store
+    src_dev = source is None or (source._parent is None and bool(source.path))
     if this_dev and src_dev:
         _load_dep_type(node, pkg.get("devDependencies"), "dev", ad)
 

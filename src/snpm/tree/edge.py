@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["EDGE_TYPES", "Edge"]
 
 EDGE_TYPES: Final = ("prod", "dev", "optional", "peer", "peerOptional", "workspace")
+_EDGE_TYPE_SET: Final = frozenset(EDGE_TYPES)
 _OK: Final = "OK"
 
 
@@ -55,7 +56,7 @@ class Edge:
     ) -> None:
         if not isinstance(spec, str):
             raise TypeError("must provide string spec")
-        if type not in EDGE_TYPES:
+        if type not in _EDGE_TYPE_SET:
             raise TypeError(f"invalid type: {type}\n(valid types are: {', '.join(EDGE_TYPES)})")
         if type == "workspace" and not isinstance(parse_spec(spec), DirectorySpec):
             raise TypeError("workspace edges must be a symlink")

@@ -98,10 +98,15 @@ class Inventory:
                 return
             self.delete(current)
         self._by_location[node.location] = node
-        values = tuple(_hashable(v) for v in _index_values(node))
+        values = tuple([v if v is None or type(v) is str else _hashable(v) for v in _index_values(node)])
         self._indexed[node] = values
+        indexes = self._indexes
         for key, value in zip(INDEX_KEYS, values, strict=True):
-            self._indexes[key].setdefault(value, {})[node] = None
+            bucket = indexes[key].get(value)
+            if bucket is None:
+                indexes[key][value] = {node: None}
+            else:
+                bucket[node] = None
         for name in node.edges_out:
             self.index_edge(node, name)
 

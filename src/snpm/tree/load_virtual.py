@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject
 from snpm.manifest import NORMALIZE_STEPS, normalize, read_package_json
+from snpm.tree.bulk_load import bulk_load, plan_placements
 from snpm.tree.flags import calc_dep_flags
 from snpm.tree.link import Link
 from snpm.tree.meta import TreeMeta
 from snpm.tree.node import Node
-from snpm.tree.paths import name_from_folder, relpath, resolve
+from snpm.tree.paths import join_location, name_from_folder, relpath, resolve
 from snpm.tree.specs import consistent_resolve
 from snpm.tree.workspaces_map import map_workspaces_virtual
 
@@ -116,16 +117,27 @@ def load_virtual(
     root.meta = meta
     base = root.realpath or meta.path
     links: dict[str, JsonObject] = {}
-    nodes: dict[str, Node] = {"": root}
+    packages: list[tuple[str, JsonObject]] = []
     for location, entry in list(meta.packages.items()):
         if not location:
             continue
         if entry.get("link"):
             links[location] = entry
         else:
-            nodes[location] = _load_node(
-                base, location, entry, root, install_links, legacy_peer_deps, subtree_only
-            )
+            packages.append((location, entry))
+    placements = None if subtree_only else plan_placements(root, packages)
+    if placements is not None:
+
+        def make_node(path: str, entry: JsonObject) -> Node:
+            return _load_node(base, path, entry, None, install_links, legacy_peer_deps, unplaced=True)
+
+        nodes = bulk_load(root, placements, make_node)
+    else:
+        nodes = {"": root}
+        for location, entry in packages:
+            path = join_location(base, location)
+            _contained(base, path, location, subtree_only)
+            nodes[location] = _load_node(base, path, entry, root, install_links, legacy_peer_deps)
     _resolve_links(meta, links, nodes, root, install_links, legacy_peer_deps, subtree_only)
     original = meta.original_lockfile_version
     if not (original is not None and original >= 2):
@@ -155,15 +167,14 @@ def _contained(base: str, path: str, location: str, subtree_only: bool) -> None:
 
 def _load_node(
     base: str,
-    location: str,
+    path: str,
     entry: JsonObject,
-    root: Node,
+    root: Node | None,
     install_links: bool,
     legacy_peer_deps: bool,
-    subtree_only: bool,
+    *,
+    unplaced: bool = False,
 ) -> Node:
-    path = resolve(base, location)
-    _contained(base, path, location, subtree_only)
     pkg = dict(entry)
     if not pkg.get("name"):
         pkg["name"] = name_from_folder(path) or ""
@@ -184,6 +195,7 @@ def _load_node(
         peer=bool(entry.get("peer")),
         optional=bool(entry.get("optional")),
         dev=bool(entry.get("dev")),
+        unplaced=unplaced,
     )
 
 

@@ -21,10 +21,9 @@ from snpm.errors import SnpmError
 from snpm.json_types import JsonObject, JsonValue
 from snpm.lockfile import (
     PKG_META_KEYS,
+    JsonPackages,
     Lockfile,
     build_legacy_dependencies,
-    entry_from_json,
-    meta_field_from_pkg,
 )
 from snpm.tree.paths import name_from_folder, relpath
 from snpm.tree.specs import consistent_resolve
@@ -53,21 +52,30 @@ class LockOptions:
         self.omit_lockfile_registry_resolved = omit_lockfile_registry_resolved
 
 
+# (package.json key, lockfile key) for `PKG_META_KEYS`
+_PKG_META_FIELDS = tuple((key, key.removeprefix("_")) for key in PKG_META_KEYS)
+
+
 def meta_from_node(node: Node, path: str, options: LockOptions | None = None) -> JsonObject:
     """The lockfile entry for `node`, paths relative to the project folder `path`."""
     if node.is_link:
         return {"resolved": relpath(path, node.realpath or ""), "link": True}
     meta: JsonObject = {}
     pkg = node.package
-    for key in PKG_META_KEYS:
-        value = meta_field_from_pkg(pkg, key)
-        if value:
-            meta[key.removeprefix("_")] = value
+    get = pkg.get
+    for key, lock_key in _PKG_META_FIELDS:
+        # meta_field_from_pkg, inlined: it runs for every field of every package
+        value = get(key)
+        if not value:
+            continue
+        if key == "license" and isinstance(value, dict) and value.get("type"):
+            value = value["type"]
+        meta[lock_key] = value
     pname = node.package_name
     if pname and (node is node.root or pname != node.name or name_from_folder(node.realpath) != pname):
         meta["name"] = pname
-    dev_deps: JsonValue = pkg.get("devDependencies")
-    if node.is_top and isinstance(dev_deps, dict):
+    dev_deps: JsonValue = get("devDependencies")
+    if isinstance(dev_deps, dict) and node.is_top:
         meta["devDependencies"] = dev_deps
     for key, attr in _NODE_META_KEYS:
         value = getattr(node, attr)
@@ -129,7 +137,8 @@ def lockfile_from_tree(
     path = meta.path if meta is not None else (tree.path or "")
     version = lockfile_version or (meta.lockfile_version if meta is not None else None) or 3
     packages = lockfile_packages(tree, path, options)
-    entries = {loc: entry_from_json(entry) for loc, entry in packages.items()}
+    # typed entries are only made when something reads them (the v1/v2 tree below)
+    entries = JsonPackages(packages)
     root = tree.target
     name = root.package_name or root.name
     root_version = root.version or None

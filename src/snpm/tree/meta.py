@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject, JsonValue
-from snpm.lockfile import DEFAULT_LOCKFILE_VERSION, entry_to_json, read_lockfile
+from snpm.lockfile import DEFAULT_LOCKFILE_VERSION, packages_to_json, read_lockfile
 from snpm.tree.paths import relpath, resolve
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class TreeMeta:
         meta.lockfile_version = lockfile.lockfile_version
         meta.name = lockfile.name
         meta.version = lockfile.version
-        meta.packages = {loc: entry_to_json(entry) for loc, entry in lockfile.packages.items()}
+        meta.packages = packages_to_json(lockfile.packages)
         meta.extra = dict(lockfile.extra)
         return meta
 

@@ -28,6 +28,7 @@ from snpm.spec import parse_spec
 from snpm.tree.bundles import get_bundler
 from snpm.tree.cimap import CIMap
 from snpm.tree.dep_sets import gather_dep_set
+from snpm.tree.dep_valid import is_simple_spec
 from snpm.tree.deps import load_dependency_edges, load_workspace_edges
 from snpm.tree.edge import Edge
 from snpm.tree.ideal.overrides import OverrideSet, overrides_edge_in_added, overrides_edge_in_removed
@@ -82,7 +83,11 @@ class Node:
         links_in: Iterable[Node] = (),
         children: Iterable[Mapping[str, Any]] = (),
         fs_children: Iterable[Mapping[str, Any]] = (),
+        unplaced: bool = False,
     ) -> None:
+        """`unplaced`: only the node's own fields are set; it is in no tree (not even its own)
+        and has no edges until `snpm.tree.bulk_load` places it, which is how a whole lockfile is
+        loaded without moving each node into the tree on its own."""
         self._global = global_
         self._root: Node | None = None
         self._workspaces: dict[str, str] | None = None
@@ -96,8 +101,8 @@ class Node:
         elif pkg is not None and isinstance(pkg, dict) and not normalize_pkg:
             self._package = pkg
         else:
-            content = dict(pkg) if isinstance(pkg, Mapping) else {}
-            self._package = normalize(content, steps=REGISTRY_STEPS)
+            # normalize() copies what it is given
+            self._package = normalize(pkg if isinstance(pkg, Mapping) else {}, steps=REGISTRY_STEPS)
 
         pkg_name = self._package.get("name")
         self.name: str = (
@@ -155,8 +160,12 @@ class Node:
 
         self._parent: Node | None = None
         self._fs_parent: Node | None = None
-        self.parent = parent
-        self.fs_parent = fs_parent
+        if unplaced:
+            return
+        if parent is not None:
+            self.parent = parent
+        if fs_parent is not None:
+            self.fs_parent = fs_parent
         if parent is None and fs_parent is None:
             self.root = root
 
@@ -421,8 +430,12 @@ class Node:
         if not self.edges_in:
             return False
         for edge in self.edges_in:
+            requested = edge.spec
+            if is_simple_spec(requested):
+                # a registry range or version for npa (or, bare, a registry package name)
+                continue
             try:
-                spec = parse_spec(edge.spec)
+                spec = parse_spec(requested)
             except SnpmError:
                 return False
             if not spec.registry:
@@ -454,9 +467,15 @@ class Node:
 
     def resolve(self, name: str) -> Node | None:
         """The node `name` resolves to from here: a child, else up the resolve-parent chain."""
+        # CIMap.get, inlined for the common case: found as spelled, or not there at all when
+        # no key of the map is spelled out of normal form and `name` is in normal form
+        plain = name.isascii() and name.islower()
         node: Node | None = self
         while node is not None:
-            mine = node.children.get(name)
+            kids = node.children if node.is_link else node._children
+            mine = kids._data.get(name)
+            if mine is None and (kids._odd or not plain):
+                mine = kids.get(name)
             if mine is not None:
                 return mine
             node = node._parent or node._fs_parent
@@ -578,7 +597,7 @@ class Node:
         if self.overrides is not None:
             edge.overrides = self.overrides.get_edge_rule(edge)
         self.edges_out.set(edge.name, edge)
-        inventory = self.root._inventory  # none yet: nothing is indexed there
+        inventory = (self._root or self)._inventory  # none yet: nothing is indexed there
         if inventory is not None and inventory.has(self):
             inventory.index_edge(self, edge.name)
 
@@ -600,8 +619,10 @@ class Node:
             self.update_overrides_edge_in_removed(edge.overrides)
 
     def add_edge_in(self, edge: Edge) -> None:
-        if self.overrides is None or not self.overrides.is_equal(edge.overrides):
-            self.update_overrides_edge_in_added(edge.overrides)
+        # an edge without overrides has nothing to add (update_overrides_edge_in_added(None))
+        rule = edge.overrides
+        if rule is not None and (self.overrides is None or not self.overrides.is_equal(rule)):
+            self.update_overrides_edge_in_added(rule)
         self.edges_in[edge] = None
 
     # ── explanations ──

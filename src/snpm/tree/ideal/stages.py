@@ -216,6 +216,7 @@ def check_engine_and_platform(builder: IdealTreeBuilder) -> None:
     opts = builder.options
     omit = opts.omit
     env = current_platform(opts.os, opts.cpu, opts.libc)
+    here = current_platform()  # the machine itself (npm checks required packages against it)
     for node in builder.tree.inventory.values():
         if not node.optional and not node.should_omit(omit):
             try:
@@ -225,7 +226,7 @@ def check_engine_and_platform(builder: IdealTreeBuilder) -> None:
                 if opts.engine_strict:
                     raise
                 _warn_engine(builder, err)
-            check_platform(node.package, opts.force, current_platform())
+            check_platform(node.package, opts.force, here)
         if node.optional and not node.inert:
             try:
                 check_engine(node.package, opts.npm_version, opts.node_version, False)
