@@ -2,11 +2,14 @@
 
 The only `asyncio.run` of the client lives here. Mirrors npm's cli/entry.js, npm.js (load, exec) and
 exit-handler.js: the order of log lines, the log file and the exit codes follow them.
+
+Start-up time is most of a quick command's time, so this module imports little: asyncio (~40 ms
+here) loads when a command is about to run, the config when it is about to be read, error
+rendering and help only when they are shown (`tests/unit/cli/test_startup_imports.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -110,6 +113,8 @@ def run(
             out.standard(command_usage(command_class))
             return 0
         workspaces = _uses_workspaces(config, command_class)
+        import asyncio
+
         asyncio.run(instance.run_workspaces(args) if workspaces else instance.run(args))
     except KeyboardInterrupt:
         exit_code = 130

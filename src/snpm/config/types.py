@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, MutableMapping
+from functools import cache
 from typing import TypeAlias
 
 from snpm.config.values import (
@@ -118,16 +119,21 @@ def parse_umask(value: ConfigValue) -> int:
 
 _NUM = r"(?:0|[1-9]\d*)"
 _PRE_ID = r"(?:0|[1-9]\d*|\d*[a-zA-Z-][a-zA-Z0-9-]*)"
-_SEMVER = re.compile(
-    rf"v?(?P<main>{_NUM}\.{_NUM}\.{_NUM})(?P<pre>-{_PRE_ID}(?:\.{_PRE_ID})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
-)
+
+
+@cache
+def _semver() -> re.Pattern[str]:
+    """Compiled on first use (a millisecond, and only semver-typed settings need it)."""
+    return re.compile(
+        rf"v?(?P<main>{_NUM}\.{_NUM}\.{_NUM})(?P<pre>-{_PRE_ID}(?:\.{_PRE_ID})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+    )
 
 
 def semver_valid(value: ConfigValue) -> str | None:
     """node-semver `valid(v)` (strict): the normalised version without build metadata, or None."""
     if not isinstance(value, str) or len(value) > 256:
         return None
-    m = _SEMVER.fullmatch(js_trim(value))
+    m = _semver().fullmatch(js_trim(value))
     if not m:
         return None
     major, minor, patch = (int(p) for p in m.group("main").split("."))

@@ -13,7 +13,8 @@ msgspec does the encoding and decoding (it is many times faster than the json mo
 first rewritten into what msgspec encodes exactly like JSON.stringify, and the few things msgspec
 refuses (lone surrogates) fall back to a serializer written here. When msgspec refuses a text, the
 error npm would print is worked out then, and only then: V8's message (`json_errors`) wrapped the
-way json-parse-even-better-errors wraps it (`even_better_errors`).
+way json-parse-even-better-errors wraps it (`even_better_errors`). msgspec itself (with what it
+imports, ~8 ms) loads at the first parse or stringify, not with this module.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
-
-import msgspec
 
 from snpm.ecmascript.collation import CollationKey, locale_compare_key
 from snpm.ecmascript.numbers import MAX_SAFE_INTEGER, number_to_string
@@ -137,6 +136,8 @@ def parse_json(text: str | bytes, *, what: str | None = None) -> ParsedJson:
         text = text.decode("utf-8", errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
+    import msgspec
+
     value: JsonValue
     try:
         value = msgspec.json.decode(text)
@@ -183,6 +184,8 @@ def _prepare(value: JsonValue, sorter: KeySorter | None) -> object:
         return [_prepare(v, sorter) for v in value]
     if isinstance(value, int) and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
         return value
+    import msgspec
+
     return msgspec.Raw(json_number(value).encode())
 
 
@@ -218,6 +221,8 @@ def _quote(text: str) -> str:
 
 def _write(value: object, gap: str, depth: int, out: list[str]) -> None:
     """JSON.stringify's serializer in Python, used when msgspec cannot encode a value."""
+    import msgspec
+
     if isinstance(value, msgspec.Raw):
         out.append(bytes(value).decode())
     elif isinstance(value, str):
@@ -252,6 +257,8 @@ _LEADING_SPACES = re.compile(rb"^ +", re.MULTILINE)
 
 
 def _encode(prepared: object, gap: str) -> str:
+    import msgspec
+
     try:
         data = msgspec.json.encode(prepared)
     except (msgspec.EncodeError, UnicodeEncodeError):
@@ -271,6 +278,10 @@ def _encode(prepared: object, gap: str) -> str:
 
 def stringify(value: JsonValue, indent: str | int = 2) -> str:
     """`JSON.stringify(value, null, indent)` (`indent=0` or `""`: the compact form)."""
+    if isinstance(value, str):
+        # what msgspec would write, character for character; the settings table quotes its
+        # defaults this way at import, and that should not import msgspec
+        return _quote(value)
     return _encode(_prepare(value, None), _indent_text(indent))
 
 

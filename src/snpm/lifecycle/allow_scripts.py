@@ -18,17 +18,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from snpm.errors import SnpmError, SpecError
 from snpm.json_types import JsonValue
-from snpm.lifecycle.build_node import BuildNode
-from snpm.lifecycle.run_script import DEFAULT_GYP_INSTALL_SCRIPT, is_node_gyp_package
 from snpm.semver import parse as parse_version
 from snpm.semver import satisfies, valid
 from snpm.spec import GitSpec, PackageSpec, parse_spec
 from snpm.spec import resolve as resolve_spec
 from snpm.spec.whatwg_url import parse as parse_url
+
+if TYPE_CHECKING:
+    from snpm.lifecycle.build_node import BuildNode
 
 __all__ = [
     "Policy",
@@ -278,6 +279,9 @@ def install_scripts_of(
     but whose scripts are unknown is read from disk (`read_package(path)`, {} if unreadable), and
     gets the `(install scripts present)` sentinel when even that tells nothing.
     """
+    # run_script (the shell runner) loads only when a tree has install scripts to look at
+    from snpm.lifecycle.run_script import DEFAULT_GYP_INSTALL_SCRIPT, is_node_gyp_package
+
     collected = _pick_install_scripts(node, node.scripts)
     if (
         not collected.get("preinstall")

@@ -6,9 +6,14 @@ normalize     npm's read-time normalisations (@npmcli/package-json normalize, np
 files         read/update/save package.json keeping indent, newline and key order
 dependencies  adding/removing dependency specs (arborist add-rm-pkg-deps)
 packlist      files that belong in a tarball (imported on its own: `snpm.manifest.packlist`)
+
+`Manifest`, `DependencySpec` and `read_manifest` (the typed view, which no command's hot path uses)
+load their module on first use.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from snpm.manifest.dependencies import SAVE_TYPES, add_dependencies, infer_save_type, remove_dependencies
 from snpm.manifest.files import (
@@ -23,7 +28,6 @@ from snpm.manifest.files import (
     save_package_json,
     update_package_json,
 )
-from snpm.manifest.model import DependencySpec, Manifest, read_manifest
 from snpm.manifest.normalize import (
     NORMALIZE_STEPS,
     PREPARE_STEPS,
@@ -33,6 +37,9 @@ from snpm.manifest.normalize import (
     normalize_bin_for_links,
     secure_and_unixify_path,
 )
+
+if TYPE_CHECKING:
+    from snpm.manifest.model import DependencySpec, Manifest, read_manifest
 
 __all__ = [
     "DEPENDENCY_TYPES",
@@ -60,3 +67,13 @@ __all__ = [
     "secure_and_unixify_path",
     "update_package_json",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in ("DependencySpec", "Manifest", "read_manifest"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from snpm.manifest import model
+
+    value = getattr(model, name)
+    globals()[name] = value
+    return value

@@ -11,11 +11,14 @@ are not in its package (a lockfile-only node) is read from disk, as arborist doe
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from snpm.config import Config
-from snpm.lifecycle import Policy, Unreviewed, collect_unreviewed_scripts, read_installed_package
 from snpm.ops.reify_bridge import build_node
 from snpm.tree.node import Node
+
+if TYPE_CHECKING:
+    from snpm.lifecycle import Policy, Unreviewed
 
 __all__ = ["check_allow_scripts", "is_candidate"]
 
@@ -43,6 +46,8 @@ def check_allow_scripts(
     allow_all = bool(flat.get("dangerouslyAllowAllScripts"))
     if (ignore_scripts and not include_when_ignored) or allow_all:
         return []
+    from snpm.lifecycle import collect_unreviewed_scripts, read_installed_package
+
     return collect_unreviewed_scripts(
         [build_node(node) for node in nodes if is_candidate(node)],
         policy,

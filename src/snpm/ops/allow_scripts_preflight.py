@@ -11,11 +11,14 @@ needs a project package.json.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from snpm.config import Config
-from snpm.lifecycle import Policy, strict_allow_scripts_error
 from snpm.ops.allow_scripts_check import check_allow_scripts
-from snpm.tree.node import Node
+
+if TYPE_CHECKING:
+    from snpm.lifecycle import Policy
+    from snpm.tree.node import Node
 
 __all__ = ["strict_allow_scripts_preflight"]
 
@@ -29,4 +32,6 @@ def strict_allow_scripts_preflight(
         return
     unreviewed = check_allow_scripts(nodes, policy, config)
     if unreviewed:
+        from snpm.lifecycle import strict_allow_scripts_error
+
         raise strict_allow_scripts_error(unreviewed, global_=config.is_global if global_ is None else global_)

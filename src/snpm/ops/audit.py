@@ -16,6 +16,9 @@ audit the install family runs after a reify (arborist reify.js `[_submitQuickAud
 arborist builds the ideal tree on the very tree it audited; snpm's builder loads its own copy of the
 lockfile, so the report is moved onto that copy (`AuditReport.rebase`) once the builder has loaded
 it, before any node is replaced.
+
+`snpm.audit_report` (and the manifest picker it brings) is imported where a report is made: an
+install with `--no-audit` never loads it.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from snpm.audit_report import AuditOptions, AuditReport, FixAvailable, bulk_from_client
 from snpm.config import Config
 from snpm.errors import SnpmError
 from snpm.fetch.options import fetch_options
@@ -40,6 +42,7 @@ from snpm.tree.lockfile_bridge import load_tree
 from snpm.tree.node import Node
 
 if TYPE_CHECKING:
+    from snpm.audit_report import AuditOptions, AuditReport
     from snpm.fetch.base import ResolvedManifest
     from snpm.fetch.source import FetchSource
     from snpm.ops.install import InstallContext
@@ -77,6 +80,7 @@ def audit_options(
     config: Config, *, filter_set: Collection[Node] | None = None, audit: bool | None = None
 ) -> AuditOptions:
     """audit-report.js's options from npm's flatOptions (`audit` forced on by `npm audit`)."""
+    from snpm.audit_report import AuditOptions
     from snpm.ops.inspect.outdated import is_release_age_excluded
 
     flat = config.flat
@@ -103,6 +107,8 @@ def _audit_registry(config: Config) -> str:
 async def _load_report(
     session: ReifySession, tree: Node, *, filter_set: Collection[Node] | None, audit: bool | None
 ) -> AuditReport:
+    from snpm.audit_report import AuditReport, bulk_from_client
+
     return await AuditReport.load(
         tree,
         audit_options(session.config, filter_set=filter_set, audit=audit),
@@ -220,6 +226,8 @@ class _FixBuilder(IdealTreeBuilder):
 def _forced_fixes(report: AuditReport, log: LogFn) -> list[tuple[Node, str]]:
     """build-ideal-tree.js `#queueVulnDependents` with --force: the fixes outside the stated
     ranges, as (project or workspace node, `name@version`), with npm's warnings."""
+    from snpm.audit_report import FixAvailable
+
     adds: list[tuple[Node, str]] = []
     for name, top_vuln in report.top_vulns.items():
         simple_range = top_vuln.simple_range

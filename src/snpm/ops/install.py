@@ -18,6 +18,9 @@ notices for shrinkwrap. npm's rules that live in the commands rather than in arb
 - prune: the ideal tree without its extraneous nodes;
 - rebuild: bins and install scripts for every installed package, or those matching the specs;
 - shrinkwrap: ESHRINKWRAPGLOBAL with -g; package-lock.json becomes npm-shrinkwrap.json.
+
+What only one command needs (the script runner, the rebuild's builder, the shrinkwrap writer, …) is
+imported inside that command's function: `snpm install` with nothing to do is mostly start-up time.
 """
 
 from __future__ import annotations
@@ -26,35 +29,20 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from snpm import semver
-from snpm.config import Config
 from snpm.errors import SnpmError, UsageError
-from snpm.fetch.options import fetch_options
-from snpm.json_types import JsonValue
-from snpm.lifecycle import (
-    Builder,
-    BuildHooks,
-    BuildOptions,
-    Policy,
-    read_installed_package,
-    run_root_install_scripts,
-)
-from snpm.lockfile import format_lockfile
-from snpm.ops import scripts as scripts_ops
-from snpm.ops.allow_scripts_preflight import strict_allow_scripts_preflight
 from snpm.ops.audit import with_quick_audit
-from snpm.ops.global_mode import check_npm_self_install, install_args, uninstall_names
-from snpm.ops.reify_bridge import build_node
+from snpm.ops.global_mode import install_args, uninstall_names
 from snpm.ops.reify_session import ReifyIO, ReifyOutcome, ReifyRequest, ReifySession
-from snpm.reify.bin_links import BinLinker
-from snpm.reify.save import write_text_atomic
-from snpm.spec import DirectorySpec, RegistrySpec, parse_spec
-from snpm.tree.ideal.build import dedupe_names
-from snpm.tree.load_actual import load_actual
-from snpm.tree.lockfile_bridge import load_tree, lockfile_from_tree
-from snpm.tree.meta import TreeMeta
-from snpm.tree.node import Node
+from snpm.tree.lockfile_bridge import load_tree
+
+if TYPE_CHECKING:
+    from snpm.config import Config
+    from snpm.json_types import JsonValue
+    from snpm.lifecycle import Policy
+    from snpm.ops.scripts import Suggest
+    from snpm.tree.node import Node
 
 __all__ = [
     "InstallContext",
@@ -70,8 +58,6 @@ __all__ = [
     "update",
     "validate_lockfile",
 ]
-
-Suggest = scripts_ops.Suggest
 
 _CI_NO_LOCK = (
     "The `npm ci` command can only install with an existing package-lock.json or\n"
@@ -125,6 +111,9 @@ async def install(ctx: InstallContext, specs: Sequence[str]) -> ReifyOutcome:
     prefix = str(config.local_prefix)
     async with ctx.session() as session:
         if config.is_global:
+            from snpm.fetch.options import fetch_options
+            from snpm.ops.global_mode import check_npm_self_install
+
             await check_npm_self_install(
                 session.source,
                 specs,
@@ -143,6 +132,8 @@ async def install(ctx: InstallContext, specs: Sequence[str]) -> ReifyOutcome:
 
 
 async def _root_install_scripts(ctx: InstallContext, env: Mapping[str, str], where: str) -> None:
+    from snpm.lifecycle import run_root_install_scripts
+
     shell = ctx.config.get("script-shell")
     await run_root_install_scripts(
         where,
@@ -182,6 +173,8 @@ async def ci(ctx: InstallContext) -> ReifyOutcome:
         options = session.ideal_options(ReifyRequest(save=False, clean_install=True))
         ideal = await session.build_ideal(options)
         # npm ci checks the policy before validating the lockfile
+        from snpm.ops.allow_scripts_preflight import strict_allow_scripts_preflight
+
         strict_allow_scripts_preflight(config, ideal.root.inventory.values(), session.allow_scripts_policy())
         errors = validate_lockfile(virtual_inventory, dict(ideal.root.inventory.items()))
         if errors:
@@ -222,6 +215,8 @@ async def dedupe(ctx: InstallContext) -> ReifyOutcome:
     """`npm dedupe`: update every duplicated name, preferring to dedupe."""
     config = ctx.config
     _no_global(config, "`npm dedupe` does not work in global mode.", "EDEDUPEGLOBAL")
+    from snpm.tree.ideal.build import dedupe_names
+
     async with ctx.session() as session:
         names = await dedupe_names(session.root)
         request = ReifyRequest(update_names=names, save=False, prefer_dedupe=True)
@@ -237,6 +232,8 @@ async def prune(ctx: InstallContext) -> ReifyOutcome:
 
 async def run_test(ctx: InstallContext, suggest: Suggest) -> None:
     """`npm test` after install-test / install-ci-test."""
+    from snpm.ops import scripts as scripts_ops
+
     settings = scripts_ops.scripts_settings(ctx.config)
     env = scripts_ops.script_process_env(ctx.config, ctx.env, command="test", color=ctx.io.color)
     await scripts_ops.run_named_script(
@@ -254,6 +251,8 @@ async def run_test(ctx: InstallContext, suggest: Suggest) -> None:
 
 def _rebuild_specs(args: Sequence[str], where: str) -> list[tuple[str | None, str, str | None]]:
     """(name, rawSpec or '', directory) per argument; only versions, ranges and folders."""
+    from snpm.spec import DirectorySpec, RegistrySpec, parse_spec
+
     specs: list[tuple[str | None, str, str | None]] = []
     for arg in args:
         spec = parse_spec(arg, where)
@@ -270,6 +269,8 @@ def _rebuild_specs(args: Sequence[str], where: str) -> list[tuple[str | None, st
 
 
 def _selected(node: Node, specs: Sequence[tuple[str | None, str, str | None]]) -> bool:
+    from snpm import semver
+
     if node.in_bundle:
         return False
     for name, raw, folder in specs:
@@ -300,6 +301,11 @@ class RebuildOutcome:
 
 async def rebuild(ctx: InstallContext, args: Sequence[str]) -> RebuildOutcome:
     """`npm rebuild [<spec>...]`: bins and install scripts again, for installed packages."""
+    from snpm.lifecycle import Builder, BuildHooks, BuildOptions, read_installed_package
+    from snpm.ops.allow_scripts_preflight import strict_allow_scripts_preflight
+    from snpm.ops.reify_bridge import build_node
+    from snpm.reify.bin_links import BinLinker
+
     config = ctx.config
     async with ctx.session() as session:
         tree = await session.load_actual()
@@ -344,6 +350,12 @@ async def rebuild(ctx: InstallContext, args: Sequence[str]) -> RebuildOutcome:
 
 async def shrinkwrap(ctx: InstallContext, notice: Callable[[str], None]) -> None:
     """`npm shrinkwrap`: write the lockfile as npm-shrinkwrap.json (and drop package-lock.json)."""
+    from snpm.lockfile import format_lockfile
+    from snpm.reify.save import write_text_atomic
+    from snpm.tree.load_actual import load_actual
+    from snpm.tree.lockfile_bridge import lockfile_from_tree
+    from snpm.tree.meta import TreeMeta
+
     config = ctx.config
     _no_global(config, "`npm shrinkwrap` does not work for global packages", "ESHRINKWRAPGLOBAL")
     root = str(config.local_prefix)

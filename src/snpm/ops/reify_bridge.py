@@ -9,13 +9,16 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject
-from snpm.lifecycle import BuildNode
-from snpm.reify.nodes import ReifyNode
-from snpm.tree.ideal.build import IdealTree
 from snpm.tree.node import Node
+
+if TYPE_CHECKING:
+    from snpm.lifecycle.build_node import BuildNode
+    from snpm.reify.nodes import ReifyNode
+    from snpm.tree.ideal.build import IdealTree
 
 __all__ = [
     "build_node",
@@ -92,6 +95,8 @@ def old_meta(built: IdealTree) -> bool:
 
 def build_node(node: Node, built: IdealTree | None = None, *, with_target: bool = True) -> BuildNode:
     """The lifecycle engine's view of a tree node."""
+    from snpm.lifecycle.build_node import BuildNode  # only runs that check or run scripts need it
+
     target = node.target if node.is_link else None
     bundled: tuple[BuildNode, ...] = ()
     bd = node.package.get("bundleDependencies")

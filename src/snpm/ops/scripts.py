@@ -8,7 +8,9 @@ have built-in defaults, and `start` runs `node server.js` when there is one. `li
 what `npm run` with no arguments shows. `select_workspaces` is npm's get-workspaces: which of the
 workspaces (found by the tree engine's map-workspaces) `-w`/`-ws` select.
 
-Nothing here prints: banners go to the caller's hook, the listing is returned as data.
+Nothing here prints: banners go to the caller's hook, the listing is returned as data. The
+workspace machinery (the tree engine's map-workspaces, minimatch) is imported by `select_workspaces`
+only: a plain `snpm run x` never loads the tree engine.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from snpm.config import Config
 from snpm.errors import SnpmError
@@ -24,8 +26,9 @@ from snpm.json_types import JsonObject, JsonValue
 from snpm.lifecycle.environment import npm_environment
 from snpm.lifecycle.run_script import Banner, SignalForwarder, is_server_package, run_script
 from snpm.manifest import normalize, read_package_json
-from snpm.manifest.ignore_glob import Glob
-from snpm.tree.workspaces_map import map_workspaces
+
+if TYPE_CHECKING:
+    from snpm.manifest.ignore_glob import Glob
 
 __all__ = [
     "LIFECYCLE_SCRIPTS",
@@ -193,12 +196,16 @@ async def run_named_script(
 
 # ── workspaces ─────────────────────────────────────────────────────────────────────────────────────
 def _glob(pattern: str) -> Glob:
+    from snpm.manifest.ignore_glob import Glob
+
     # minimatch's defaults: case-sensitive, no matchBase
     return Glob(pattern, nocase=False, match_base=False)
 
 
 def select_workspaces(settings: ScriptsSettings, cwd: str) -> dict[str, str]:
     """base-cmd setWorkspaces + get-workspaces.js: the workspaces -w/-ws selected, name → folder."""
+    from snpm.tree.workspaces_map import map_workspaces
+
     path = settings.local_prefix
     # a cwd outside the project: filters are relative to the project instead
     relative_from = path if os.path.relpath(cwd, path).startswith("..") else cwd

@@ -34,7 +34,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from snpm.cache.store import copy_with_mode
 from snpm.ecmascript.json import key_order as js_key_order
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonValue
@@ -202,6 +201,9 @@ def fix_bin(file: str, mode: int | None = None, *, unshare: bool = False) -> Non
     if unshare:
         st = os.stat(file)
         if st.st_nlink > 1 and stat.S_IMODE(st.st_mode) != wanted:
+            # the store's module (msgspec, hashing) loads only when a bin has to be unshared
+            from snpm.cache.store import copy_with_mode
+
             copy_with_mode(file, wanted)
         else:
             os.chmod(file, wanted)

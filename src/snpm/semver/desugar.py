@@ -3,16 +3,41 @@
 A line-by-line port of the string rewriting in `classes/range.js`, quirks included: numbers that
 get incremented go through JS double arithmetic (`+M + 1`), a group that did not take part is
 `undefined` (None here), and the non-global JS regexes replace only their first match.
+
+Each rewrite first checks for a character its regex cannot match without (`^` for a caret range,
+`+` for build metadata, …) and skips the regex when it is absent: the result is the same, and the
+big token regexes then only compile (lazily, `snpm.semver.tokens`) for ranges that use them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from snpm.ecmascript.numbers import number_to_string
-from snpm.ecmascript.strings import split_whitespace, trim
+from snpm.ecmascript.strings import WHITESPACE, WHITESPACE_CLASS, WHITESPACE_RE, split_whitespace, trim
 from snpm.semver import tokens
+
+
+# COMPARATORTRIM (`(\s*)GTLT\s*(LOOSEPLAIN|XRANGEPLAIN)` → `$1$2$3`) only changes a text by dropping
+# the whitespace after an operator, and that is always followed by what starts a version: `[v=\s]*`,
+# then a digit, `x`, `X` or `*`. Without such a sequence the substitution is the identity.
+@cache
+def _trimmable() -> re.Pattern[str]:
+    return re.compile(f"[{WHITESPACE_CLASS}][v={WHITESPACE_CLASS}]*[0-9xX*]")
+
+
+def _spaced(text: str, mark: str) -> bool:
+    """Whether `mark` is directly followed by whitespace somewhere in `text`: TILDETRIM and CARETTRIM
+    (`(\\s*)~>?\\s+`, `(\\s*)\\^\\s+`, bounded to one whitespace) match nowhere else."""
+    at = text.find(mark)
+    while at >= 0:
+        after = text[at + len(mark) : at + len(mark) + 1]
+        if after and after in WHITESPACE:
+            return True
+        at = text.find(mark, at + 1)
+    return False
 
 
 def increment(digits: str) -> str:
@@ -34,6 +59,8 @@ def _invalid_x_range_order(major: str | None, minor: str | None, patch: str | No
 
 def hyphen_replace(text: str, loose: bool, include_prerelease: bool) -> str:
     """`1.2.3 - 2.3.4` => `>=1.2.3 <=2.3.4` (first match only, like the JS non-global regex)."""
+    if "-" not in text:
+        return text
     pattern = tokens.HYPHENRANGELOOSE if loose else tokens.HYPHENRANGE
     dash0 = "-0" if include_prerelease else ""
 
@@ -68,6 +95,8 @@ def hyphen_replace(text: str, loose: bool, include_prerelease: bool) -> str:
 
 
 def _replace_caret(comp: str, loose: bool, include_prerelease: bool) -> str:
+    if not comp.startswith("^"):
+        return comp
     z = "-0" if include_prerelease else ""
 
     def replace(m: re.Match[str]) -> str:
@@ -91,6 +120,8 @@ def _replace_caret(comp: str, loose: bool, include_prerelease: bool) -> str:
 
 
 def _replace_tilde(comp: str, loose: bool, include_prerelease: bool) -> str:
+    if not comp.startswith("~"):
+        return comp
     z = "-0" if include_prerelease else ""
 
     def replace(m: re.Match[str]) -> str:
@@ -110,6 +141,8 @@ def _replace_tilde(comp: str, loose: bool, include_prerelease: bool) -> str:
 
 def _replace_x_range(comp: str, loose: bool, include_prerelease: bool) -> str:
     comp = trim(comp)
+    if tokens.SIMPLE_COMPARATOR.match(comp):
+        return comp  # all three parts are numbers: the x-range rewrite gives the text back
 
     def replace(m: re.Match[str]) -> str:
         gtlt = m.group(1) or ""
@@ -170,26 +203,35 @@ def _each_word(
 
 def parse_comparator(comp: str, loose: bool, include_prerelease: bool) -> str:
     """One space-separated word of a range to comparator text (`parseComparator`)."""
-    comp = tokens.BUILD.sub("", comp, count=1)
+    if "+" in comp:
+        comp = tokens.BUILD.sub("", comp, count=1)
     comp = _each_word(comp, _replace_caret, loose, include_prerelease)
     comp = _each_word(comp, _replace_tilde, loose, include_prerelease)
     comp = " ".join(_replace_x_range(word, loose, include_prerelease) for word in split_whitespace(comp))
     # `*` is ANDed with everything else, and '' already means any version: drop it.
-    return tokens.STAR.sub("", trim(comp), count=1)
+    comp = trim(comp)
+    return tokens.STAR.sub("", comp, count=1) if "*" in comp else comp
 
 
 def replace_gte0(comp: str, include_prerelease: bool) -> str:
     """`>=0.0.0` (or `>=0.0.0-0` with includePrerelease) is the same as `*`."""
+    comp = trim(comp)
+    if "0.0.0" not in comp:
+        return comp
     pattern = tokens.GTE0PRE if include_prerelease else tokens.GTE0
-    return pattern.sub("", trim(comp), count=1)
+    return pattern.sub("", comp, count=1)
 
 
 def desugar(text: str, loose: bool, include_prerelease: bool) -> list[str]:
     """One `||` part of a range to comparator strings, before validation (the start of parseRange)."""
-    text = tokens.BUILDSTRIP.sub("", text)
+    if "+" in text:
+        text = tokens.BUILDSTRIP.sub("", text)
     text = hyphen_replace(text, loose, include_prerelease)
-    text = tokens.COMPARATORTRIM.sub(tokens.COMPARATOR_TRIM_REPLACE, text)
-    text = tokens.TILDETRIM.sub(tokens.TILDE_TRIM_REPLACE, text)
-    text = tokens.CARETTRIM.sub(tokens.CARET_TRIM_REPLACE, text)
+    if WHITESPACE_RE.search(text) and _trimmable().search(text):
+        text = tokens.COMPARATORTRIM.sub(tokens.COMPARATOR_TRIM_REPLACE, text)
+    if _spaced(text, "~") or _spaced(text, "~>"):
+        text = tokens.TILDETRIM.sub(tokens.TILDE_TRIM_REPLACE, text)
+    if _spaced(text, "^"):
+        text = tokens.CARETTRIM.sub(tokens.CARET_TRIM_REPLACE, text)
     joined = " ".join(parse_comparator(word, loose, include_prerelease) for word in text.split(" "))
     return [replace_gte0(word, include_prerelease) for word in split_whitespace(joined)]

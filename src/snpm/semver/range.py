@@ -76,16 +76,21 @@ class Comparator:
         if not isinstance(comp, str):
             raise TypeError("comp.trim is not a function")
         comp = " ".join(split_whitespace(trim(comp)))
-        m = (tokens.COMPARATORLOOSE if loose else tokens.COMPARATOR).search(comp)
-        if not m:
-            raise TypeError(f"Invalid comparator: {comp}")
+        if comp:
+            m = tokens.SIMPLE_COMPARATOR.match(comp) or (
+                tokens.COMPARATORLOOSE if loose else tokens.COMPARATOR
+            ).search(comp)
+            if not m:
+                raise TypeError(f"Invalid comparator: {comp}")
+            op, version = m.group(1) or "", m.group(2)
+        else:
+            op, version = "", None  # what both patterns' `^$` alternative gives: any version passes
         self = object.__new__(cls)
-        op = m.group(1) or ""
         self.operator = "" if op == "=" else op
         self.loose = bool(loose)
         self.include_prerelease = bool(include_prerelease)
         # the comparator's SemVer gets `options.loose` only (no includePrerelease), as in JS
-        self.semver = to_version(m.group(2), self.loose, False) if m.group(2) else ANY
+        self.semver = to_version(version, self.loose, False) if version else ANY
         self.value = "" if self.semver is ANY else self.operator + self.semver.version
         return self
 
@@ -160,7 +165,9 @@ def _parse_range_part(part: str, loose: bool, include_prerelease: bool) -> Compa
     words = desugar(part, loose, include_prerelease)
     if loose:
         # in loose mode, throw out any that are not valid comparators
-        words = [w for w in words if tokens.COMPARATORLOOSE.search(w)]
+        words = [
+            w for w in words if not w or tokens.SIMPLE_COMPARATOR.match(w) or tokens.COMPARATORLOOSE.search(w)
+        ]
     comparators = [Comparator(w, loose=loose, include_prerelease=include_prerelease) for w in words]
     by_value: dict[str, Comparator] = {}
     for comp in comparators:

@@ -8,7 +8,7 @@ they parse the range once (cached) and each candidate once (cached) and compare 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cmp_to_key
+from functools import cache, cmp_to_key
 from typing import TypeVar
 
 from snpm.ecmascript.strings import utf16_length
@@ -114,7 +114,10 @@ def valid_range(range: object, *, loose: bool = False, include_prerelease: bool 
         return None
 
 
-_GTE_ZERO = Comparator(">=0.0.0")
+@cache
+def _gte_zero() -> Comparator:
+    """`new Comparator('>=0.0.0')`, made on first use (parsing it compiles the comparator regex)."""
+    return Comparator(">=0.0.0")
 
 
 def outside(
@@ -143,7 +146,7 @@ def outside(
         low: Comparator | None = None
         for comparator in comparators:
             if comparator.semver is ANY:
-                comparator = _GTE_ZERO
+                comparator = _gte_zero()
             high = high or comparator
             low = low or comparator
             if beyond(_order(comparator, high)):

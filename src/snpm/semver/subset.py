@@ -9,11 +9,16 @@ as `<1.2.3`.
 
 from __future__ import annotations
 
+from functools import cache
+
 from snpm.semver.range import ANY, Comparator, ComparatorSet, Range, satisfies
 from snpm.semver.version import Version, compare_versions
 
-_MINIMUM_WITH_PRERELEASE: ComparatorSet = (Comparator(">=0.0.0-0"),)
-_MINIMUM: ComparatorSet = (Comparator(">=0.0.0"),)
+
+# made on first use: parsing a comparator compiles the comparator regex, which importing should not
+@cache
+def _minimum(include_prerelease: bool) -> ComparatorSet:
+    return (Comparator(">=0.0.0-0" if include_prerelease else ">=0.0.0"),)
 
 
 def subset(
@@ -90,11 +95,11 @@ def _simple_subset(
     if len(sub) == 1 and sub[0].semver is ANY:
         if len(dom) == 1 and dom[0].semver is ANY:
             return True
-        sub = _MINIMUM_WITH_PRERELEASE if include_prerelease else _MINIMUM
+        sub = _minimum(include_prerelease)
     if len(dom) == 1 and dom[0].semver is ANY:
         if include_prerelease:
             return True
-        dom = _MINIMUM
+        dom = _minimum(False)
 
     equal: list[Version] = []
     gt: Comparator | None = None

@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 
 from snpm.ecmascript.numbers import is_nan, to_number
-from snpm.ecmascript.strings import trim, utf16_length
+from snpm.ecmascript.strings import WHITESPACE, trim, utf16_length
 from snpm.ecmascript.values import typeof
 from snpm.semver import tokens
 from snpm.semver.tokens import MAX_LENGTH, MAX_SAFE_INTEGER
@@ -420,11 +420,19 @@ def _assemble(
     return self
 
 
+_LOOSE_LEAD = "v=" + WHITESPACE
+_DIGITS = frozenset("0123456789")
+
+
 def _parse_problem(version: str, loose: bool) -> str | tuple[int, int, int, str | None, str | None]:
     """The error message for `version`, or its matched parts."""
     if utf16_length(version) > MAX_LENGTH:
         return f"version is longer than {MAX_LENGTH} characters"
-    m = (tokens.LOOSE if loose else tokens.FULL).match(trim(version))
+    text = trim(version)
+    # FULL needs a digit first (after one `v`), LOOSE one after any `v`, `=` and whitespace: a text
+    # without one fails without the regex, which then compiles only for texts that might match
+    start = text.lstrip(_LOOSE_LEAD) if loose else text[1:] if text[:1] == "v" else text
+    m = (tokens.LOOSE if loose else tokens.FULL).match(text) if start[:1] in _DIGITS else None
     if not m:
         return f"Invalid Version: {version}"
     major, minor, patch = int(m.group(1)), int(m.group(2)), int(m.group(3))

@@ -6,21 +6,25 @@ each kind of URL (ssh, sshurl, https, git, shortcut, browse, tarball, ...) from 
 The templates keep hosted-git-info's quirks on purpose: a missing user renders as `null`
 (`gist:abc` edits at `https://gist.github.com/null/abc/edit`), `https://github.com/u/r/tree` has the
 committish `undefined`, and an empty committish (`""`) differs from none. The host table and its
-templates live in `snpm.spec.git_host_templates`.
+templates live in `snpm.spec.git_host_templates`, which is imported only once a spec parses as a
+URL: npa asks `from_url` about every spec, and most are registry ranges that never get that far.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Final
 
 from snpm.ecmascript.strings import URIError, decode_uri_component
 from snpm.errors import SpecError
 from snpm.json_types import JsonValue
 from snpm.spec import whatwg_url
-from snpm.spec.git_host_templates import GIT_HOSTS, GitHostDefinition, TemplateContext, strip_git
 from snpm.spec.git_url import is_github_shorthand, parse_git_url
 from snpm.spec.whatwg_url import WhatwgUrl
+
+if TYPE_CHECKING:
+    from snpm.spec.git_host_templates import GitHostDefinition
 
 # hosted-git-info's protocol table: what each protocol's default representation is called, and
 # whether credentials in the URL are kept as `auth`. Host shortcuts (`github:`) are protocols too.
@@ -36,10 +40,24 @@ _PROTOCOL_NAMES: dict[str, str | None] = {
 _PROTOCOLS_WITH_AUTH = frozenset({"git+https:", "git:", "http:", "https:", "git+http:"})
 
 
-_BY_SHORTCUT = {f"{name}:": name for name in GIT_HOSTS}
-_BY_DOMAIN = {host.domain: name for name, host in GIT_HOSTS.items()}
+# The names of `git_host_templates.GIT_HOSTS` (a unit test keeps the two equal), each also a shortcut
+# protocol (`github:`), spelled here so the protocol table needs no templates.
+HOST_NAMES: Final = ("github", "bitbucket", "gitlab", "gist", "sourcehut")
+_SHORTCUTS = frozenset(f"{name}:" for name in HOST_NAMES)
 # correctProtocol leaves a string alone when it starts with one of these
-_KNOWN_PROTOCOLS = frozenset(_PROTOCOL_NAMES) | frozenset(_BY_SHORTCUT)
+_KNOWN_PROTOCOLS = frozenset(_PROTOCOL_NAMES) | _SHORTCUTS
+
+
+@cache
+def _hosts() -> dict[str, GitHostDefinition]:
+    from snpm.spec.git_host_templates import GIT_HOSTS
+
+    return GIT_HOSTS
+
+
+@cache
+def _by_domain() -> dict[str, str]:
+    return {host.domain: name for name, host in _hosts().items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +80,7 @@ class HostedGit:
 
     @property
     def host(self) -> GitHostDefinition:
-        return GIT_HOSTS[self.type]
+        return _hosts()[self.type]
 
     def _fill(
         self,
@@ -73,7 +91,9 @@ class HostedGit:
         path: str | None = None,
         fragment: str | None = None,
     ) -> str | None:
-        host = GIT_HOSTS[self.type]
+        from snpm.spec.git_host_templates import TemplateContext
+
+        host = _hosts()[self.type]
         template = host.templates.get(template_name)
         if template is None:
             return None
@@ -198,14 +218,17 @@ def _from_url(giturl: str, no_committish: bool, no_git_plus: bool) -> HostedGit 
     parsed = parse_git_url(corrected, _KNOWN_PROTOCOLS)
     if parsed is None:
         return None
-    shortcut_host = _BY_SHORTCUT.get(parsed.protocol)
+    protocol = parsed.protocol
+    shortcut_host = protocol[:-1] if protocol in _SHORTCUTS else None
     hostname = parsed.hostname
     # upstream looks domains up in a plain object, so `constructor` and friends crash it; not here
-    domain_host = _BY_DOMAIN.get(hostname[4:] if hostname.startswith("www.") else hostname)
+    domain_host = _by_domain().get(hostname[4:] if hostname.startswith("www.") else hostname)
     host_name = shortcut_host or domain_host
     if host_name is None:
         return None
-    host = GIT_HOSTS[host_name]
+    from snpm.spec.git_host_templates import strip_git
+
+    host = _hosts()[host_name]
     auth: str | None = None
     if parsed.protocol in _PROTOCOLS_WITH_AUTH and (parsed.username or parsed.password):
         auth = parsed.username + (f":{parsed.password}" if parsed.password else "")
@@ -254,6 +277,8 @@ def parse_url(url: str) -> WhatwgUrl | None:
 
 
 def _unknown_hosted_url(url: str) -> str | None:
+    from snpm.spec.git_host_templates import strip_git
+
     parsed = whatwg_url.parse(url)
     if parsed is None or not parsed.hostname:
         return None

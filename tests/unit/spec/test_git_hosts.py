@@ -77,3 +77,12 @@ def test_from_manifest() -> None:
         from_manifest({"name": "x"})
     with pytest.raises(SpecError, match="no repository"):
         from_manifest({"repository": {"url": ""}})
+
+
+def test_host_names_match_the_template_table() -> None:
+    """git_hosts spells the host names (its shortcut protocols) so the templates load lazily."""
+    from snpm.spec.git_host_templates import GIT_HOSTS
+    from snpm.spec.git_hosts import HOST_NAMES
+
+    assert set(HOST_NAMES) == set(GIT_HOSTS)
+    assert all(GIT_HOSTS[name].name == name for name in HOST_NAMES)

@@ -5,6 +5,9 @@ command that reifies shares (lib/arborist-cmd.js and lib/utils/reify-finish.js /
 arborist then filters on), the progress display, script banners, and `finish`: the allowScripts
 advisory, then `\\nadded N packages in 2s`, the funding lines, or the `--json` summary object;
 nothing at all with --silent.
+
+The script policy, the audit renderer and the workspace selection are imported where they are
+used: an install that runs no scripts and no audit does not load them.
 """
 
 from __future__ import annotations
@@ -12,21 +15,21 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from snpm.cli.command import Command, CommandContext
 from snpm.cli.command_table import did_you_mean
 from snpm.cli.progress import progress_for
 from snpm.errors import UsageError
-from snpm.lifecycle import collect_unreviewed_scripts, read_installed_package, unreviewed_scripts_message
 from snpm.ops import install as install_ops
-from snpm.ops import scripts as scripts_ops
 from snpm.ops.allow_scripts_workspace import warn_workspace_allow_scripts
-from snpm.ops.audit_output import ReifyAudit, reify_audit
 from snpm.ops.global_mode import preserve_builtin_config
-from snpm.ops.reify_bridge import build_node
 from snpm.ops.reify_output import changed_message, diff_lines, funding_lines, summarize, summary_json
-from snpm.ops.reify_session import ReifyIO, ReifyOutcome
+from snpm.ops.reify_session import ReifyIO
+
+if TYPE_CHECKING:
+    from snpm.ops.audit_output import ReifyAudit
+    from snpm.ops.reify_session import ReifyOutcome
 
 __all__ = ["ArboristCommand", "Install", "process_age"]
 
@@ -61,6 +64,8 @@ class ArboristCommand(Command):
             ctx.out.log.warn("config", "includes both --global and --audit, which is currently unsupported.")
 
     async def run_workspaces(self, args: list[str]) -> None:
+        from snpm.ops import scripts as scripts_ops
+
         settings = scripts_ops.scripts_settings(self.ctx.config)
         selected = scripts_ops.select_workspaces(
             scripts_ops.ScriptsSettings(
@@ -135,6 +140,13 @@ class ArboristCommand(Command):
         ignore_scripts = bool(config.get("ignore-scripts"))
         allow_all = bool(config.flat.get("dangerouslyAllowAllScripts"))
         if not ignore_scripts and not allow_all:
+            from snpm.lifecycle import (
+                collect_unreviewed_scripts,
+                read_installed_package,
+                unreviewed_scripts_message,
+            )
+            from snpm.ops.reify_bridge import build_node
+
             # npm checks the tree it just built, on a dry run too
             unreviewed = collect_unreviewed_scripts(
                 [build_node(n) for n in tree.inventory.values()],
@@ -174,10 +186,12 @@ class ArboristCommand(Command):
     def reify_audit(self, outcome: ReifyOutcome) -> ReifyAudit | None:
         """The audit that followed the reify (snpm.ops.audit), as reify-output.js prints it."""
         from snpm.ops.audit import AuditedOutcome
+
+        if not isinstance(outcome, AuditedOutcome) or outcome.audit is None:
+            return None  # what reify_audit says about a run without an audit
+        from snpm.ops.audit_output import reify_audit
         from snpm.ops.inspect.chalk import Chalk
 
-        if not isinstance(outcome, AuditedOutcome):
-            return None
         out = self.ctx.out
         level = self.ctx.config.get("audit-level")
         return reify_audit(

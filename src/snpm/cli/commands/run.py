@@ -22,7 +22,6 @@ from typing import ClassVar
 
 from snpm.cli.command import Command
 from snpm.cli.command_table import did_you_mean
-from snpm.cli.error_render import render
 from snpm.errors import SnpmError
 from snpm.json_types import JsonValue
 from snpm.lifecycle.run_script import ScriptError
@@ -137,6 +136,8 @@ class Run(Command):
         self, err: SnpmError, event: str, pkg: Mapping[str, JsonValue], path: str
     ) -> int:
         """run.js execWorkspaces: the error as npm renders it with no command, plus where it happened."""
+        from snpm.cli.error_render import render  # only a failing workspace script needs it
+
         rendered = render(err, command="")
         label = pkg.get("_id") or pkg.get("name")
         out = self.ctx.out
