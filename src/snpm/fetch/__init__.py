@@ -14,6 +14,7 @@
     unpack        a tarball parsed once: modes, bins, package.json, into the store
     store         package folders as hard links from the store
     store_workers worker processes that add tarballs to the store (store_worker: their loop)
+    budget        ByteBudget: the bytes unpacked at once
     context       what the fetchers of one run share (client, cache, pool, git, log, prepare hook)
     pick_manifest npm-pick-manifest
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from snpm.errors import SnpmError
 from snpm.fetch.base import ManifestSource, ResolvedManifest
+from snpm.fetch.budget import ByteBudget
 from snpm.fetch.context import FetchContext, LogFn, PrepareHook
 from snpm.fetch.options import FetchOptions
 from snpm.fetch.packuments import PackumentCache
@@ -84,29 +84,6 @@ def _trim_heap() -> None:
         ctypes.CDLL(name).malloc_trim(0)
     except (OSError, AttributeError):
         return
-
-
-class _Budget:
-    """A weighted semaphore: at most `limit` units held at once; a request of more than `limit`
-    units waits until nothing else is held, then holds all of it."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._used = 0
-        self._changed = asyncio.Condition()
-
-    @contextlib.asynccontextmanager
-    async def hold(self, units: int) -> AsyncIterator[None]:
-        units = max(0, min(units, self._limit))
-        async with self._changed:
-            await self._changed.wait_for(lambda: self._used + units <= self._limit)
-            self._used += units
-        try:
-            yield
-        finally:
-            async with self._changed:
-                self._used -= units
-                self._changed.notify_all()
 
 
 class Fetcher(Protocol):
@@ -171,7 +148,7 @@ class FetchSource:
             max(2, min(_PREFETCH_IN_FLIGHT, client.settings.maxsockets // 2))
         )
         self._prefetches: set[asyncio.Task[None]] = set()
-        self._unpacking = _Budget(_UNPACK_BUDGET)
+        self._unpacking = ByteBudget(_UNPACK_BUDGET)
         # set once the packuments are let go (see `forget_packuments`)
         self._packuments_released = asyncio.Event()
 
