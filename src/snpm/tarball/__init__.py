@@ -8,9 +8,6 @@ pack.py      npm pack: packlist order, portable headers, fixed mtime, gzip
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
-
 from snpm.tarball.extract import (
     ExtractResult,
     PackageFile,
@@ -18,6 +15,17 @@ from snpm.tarball.extract import (
     file_mode,
     is_package_bin,
     iter_package_files,
+)
+from snpm.tarball.pack import (
+    NPM_MTIME,
+    PackedEntry,
+    PackFile,
+    PackResult,
+    gzip_tar,
+    pack,
+    pack_directory,
+    pack_tar,
+    tarball_filename,
 )
 from snpm.tarball.reader import TarEntry, TarWarning, gunzip, iter_entries, iter_members
 
@@ -43,40 +51,3 @@ __all__ = [
     "pack_tar",
     "tarball_filename",
 ]
-
-if TYPE_CHECKING:
-    from snpm.tarball.pack import (
-        NPM_MTIME,
-        PackedEntry,
-        PackFile,
-        PackResult,
-        gzip_tar,
-        pack,
-        pack_directory,
-        pack_tar,
-        tarball_filename,
-    )
-
-# The packer (and the packlist it brings: ignore globs, manifest handling) loads on first use: an
-# install, and a store worker process, only ever extract.
-_LAZY = frozenset(
-    {
-        "NPM_MTIME",
-        "PackedEntry",
-        "PackFile",
-        "PackResult",
-        "gzip_tar",
-        "pack",
-        "pack_directory",
-        "pack_tar",
-        "tarball_filename",
-    }
-)
-
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'snpm.tarball' has no attribute {name!r}")
-    value = getattr(importlib.import_module("snpm.tarball.pack"), name)
-    globals()[name] = value  # later lookups skip this hook
-    return value
