@@ -28,7 +28,6 @@ from pathlib import Path
 from snpm.errors import from_os_error
 from snpm.integrity import Integrity, compute
 from snpm.json_types import JsonObject
-from snpm.manifest.packlist import normalize_bins, packlist, read_manifest
 from snpm.tarball.extract import is_package_bin
 from snpm.tarball.headers import BLOCK, HeaderFields, encode_header, encode_pax
 
@@ -154,6 +153,10 @@ def tarball_filename(name: str, version: str) -> str:
 
 def pack_directory(directory: Path, manifest: JsonObject | None = None) -> PackResult:
     """Pack a package folder like `npm pack --ignore-scripts` (packlist, then tar, then gzip)."""
+    # imported here: the packlist (ignore globs, manifest rules) is only for packing, and an install
+    # (or a store worker) imports this package only to extract
+    from snpm.manifest.packlist import normalize_bins, packlist, read_manifest
+
     root = Path(directory)
     if manifest is None:
         manifest = read_manifest(root)
