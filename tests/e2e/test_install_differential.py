@@ -263,6 +263,13 @@ _WORKSPACE_FILES = {
 
 CASES = [
     Case(
+        # no node_modules at all for a project without dependencies, until one is added; then the
+        # uninstall of the last one leaves the folder (and its hidden lockfile) as npm does
+        "no-dependencies",
+        pkg(),
+        [["install"], ["install"], ["install", "a@1.0.0"], ["uninstall", "a"], ["install"]],
+    ),
+    Case(
         "fresh-then-noop",
         pkg(dependencies={"a": "^1.0.0", "d": "1.0.0"}),
         [["install"], ["install"], ["install", "--json"]],

@@ -125,6 +125,14 @@ class Journal:
         self.path = posixpath.join(self.folder, JOURNAL_NAME)
 
     def write(self, state: JournalState) -> None:
+        nothing_made = not state.created or (
+            all(path == self.folder for path in state.created) and not os.path.isdir(self.folder)
+        )
+        if nothing_made and not state.retired and not state.trash:
+            # nothing to undo or finish, so no journal: above all no node_modules folder made
+            # only to hold one (npm makes none for a project without dependencies)
+            self.remove()
+            return
         doc = _Doc(
             phase=state.phase,
             retired=dict(state.retired),

@@ -80,6 +80,21 @@ def test_journal_round_trip(tmp_path: Path) -> None:
     assert not journal.exists()
 
 
+def test_nothing_to_record_writes_no_journal_and_makes_no_folder(tmp_path: Path) -> None:
+    journal = Journal(str(tmp_path))
+    nm = tmp_path / "node_modules"
+    # only the root node_modules "to be made", and it is not there: nothing to journal
+    journal.write(JournalState(created=[str(nm)]))
+    journal.write(JournalState())
+    assert not nm.exists()
+    # once something is recorded the journal (and its folder) are written
+    journal.write(JournalState(created=[str(nm), str(nm / "a")]))
+    assert journal.exists()
+    # an empty state afterwards removes it: nothing is left to undo
+    journal.write(JournalState())
+    assert not journal.exists()
+
+
 def test_recover_undoes_an_interrupted_apply(tmp_path: Path) -> None:
     nm = tmp_path / "node_modules"
     _tree(tmp_path, {"node_modules/a/package.json": "a@1", "node_modules/.bin/keep": "k"})
