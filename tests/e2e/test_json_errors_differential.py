@@ -18,9 +18,6 @@ lines that do not hash or parse), the `verbose shrinkwrap failed to load …` li
 lockfile it ignores, and, through npm's own modules, lockfile texts through parse-conflict-json
 (snpm.lockfile.codec) and response bodies through minipass-fetch's `Response#json()`
 (snpm.registry_client.responses.parse_json_body).
-
-The one known difference (the verbose line for an ignored lockfile) is a strict xfail naming the
-module to change.
 """
 
 from __future__ import annotations
@@ -487,15 +484,6 @@ VERBOSE_CASES = ("package-lock", "npm-shrinkwrap", "hidden-lockfile", "package-l
 _FAILED_TO_LOAD = re.compile(r"^npm verbose shrinkwrap failed to load .*$", re.MULTILINE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "snpm/tree/meta.py TreeMeta.load keeps read_lockfile's loading_error silently; arborist's "
-        "Shrinkwrap.load logs `verbose shrinkwrap failed to load <file relative to the project> "
-        "<message>` (the message is already npm's, from snpm.lockfile.codec): log it where the "
-        "loader has the reporter"
-    ),
-)
 @pytest.mark.parametrize("case_id", VERBOSE_CASES)
 def test_ignored_lockfile_is_logged_like_npm(case_id: str, registry: Registry, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.id == case_id)

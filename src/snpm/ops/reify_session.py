@@ -335,6 +335,7 @@ class ReifySession:
             install_links=_flag(flat, "installLinks"),
             legacy_peer_deps=_flag(flat, "legacyPeerDeps"),
             install_strategy=str(flat.get("installStrategy") or "hoisted"),
+            log=self.io.log,
         )
 
     # ── reify ──

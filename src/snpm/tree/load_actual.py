@@ -21,7 +21,7 @@ from snpm.json_types import JsonObject
 from snpm.tree.flags import calc_dep_flags
 from snpm.tree.link import Link
 from snpm.tree.load_virtual import load_virtual, read_root_package
-from snpm.tree.meta import TreeMeta
+from snpm.tree.meta import MetaLog, TreeMeta
 from snpm.tree.node import Node
 from snpm.tree.paths import dirname, relpath, resolve, walk_up
 from snpm.tree.workspaces_map import map_workspaces
@@ -232,8 +232,10 @@ async def load_actual(
     legacy_peer_deps: bool = False,
     lockfile_version: int | None = None,
     install_strategy: str = "hoisted",
+    log: MetaLog | None = None,
 ) -> Node:
-    """arborist `loadActual`: the tree in `path`'s node_modules (into `root` when given)."""
+    """arborist `loadActual`: the tree in `path`'s node_modules (into `root` when given). `log`
+    hears what npm logs while loading (a lockfile it could not use)."""
     loader = _ActualLoader(
         path,
         install_links=install_links,
@@ -249,6 +251,7 @@ async def load_actual(
         force_actual=force_actual,
         global_=global_,
         lockfile_version=lockfile_version,
+        log=log,
     )
     if root is None:
         for node in tree.inventory.values():
@@ -275,6 +278,7 @@ def _load(
     force_actual: bool,
     global_: bool,
     lockfile_version: int | None,
+    log: MetaLog | None = None,
 ) -> Node:
     path = loader.path
     real = os.path.realpath(path)
@@ -291,7 +295,7 @@ def _load(
         loader.tree = loader.load_fs_node(path, real=real, load_overrides=True)
         loader.tree.assert_root_overrides()
         if not force_actual:
-            meta = TreeMeta.load(loader.tree.path or path, hidden_lockfile=True)
+            meta = TreeMeta.load(loader.tree.path or path, hidden_lockfile=True, log=log)
             if meta.loaded_from_disk:
                 loader.tree.meta = meta
                 load_virtual(meta, loader.tree, root_option_provided=False)
@@ -299,7 +303,10 @@ def _load(
                 loader.transplant(root)
                 return loader.tree
         loader.tree.meta = TreeMeta.load(
-            loader.tree.path or path, lockfile_version=lockfile_version, root_package=loader.tree.package
+            loader.tree.path or path,
+            lockfile_version=lockfile_version,
+            root_package=loader.tree.package,
+            log=log,
         )
     loader.load_fs_tree(loader.tree)
     _set_workspaces(loader.tree)

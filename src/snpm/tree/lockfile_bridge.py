@@ -29,7 +29,7 @@ from snpm.tree.paths import name_from_folder, relpath
 from snpm.tree.specs import consistent_resolve
 
 if TYPE_CHECKING:
-    from snpm.tree.meta import TreeMeta
+    from snpm.tree.meta import MetaLog, TreeMeta
     from snpm.tree.node import Node
 
 __all__ = ["LockOptions", "load_tree", "lockfile_from_tree", "lockfile_text", "meta_from_node"]
@@ -171,14 +171,14 @@ def _edge_specs(tree: Node, path: str) -> dict[str, dict[str, str]]:
     return out
 
 
-def load_tree(path: str, *, lockfile_version: int | None = None) -> Node:
+def load_tree(path: str, *, lockfile_version: int | None = None, log: MetaLog | None = None) -> Node:
     """arborist `loadVirtual()` with no root: the project's lockfile as a tree (ENOLOCK without one)."""
     from snpm.tree.load_virtual import load_virtual, read_root_package
     from snpm.tree.meta import TreeMeta
     from snpm.tree.node import Node
     from snpm.tree.workspaces_map import map_workspaces
 
-    meta = TreeMeta.load(path, lockfile_version=lockfile_version)
+    meta = TreeMeta.load(path, lockfile_version=lockfile_version, log=log)
     if not meta.loaded_from_disk:
         raise SnpmError("loadVirtual requires existing shrinkwrap file", code="ENOLOCK")
     try:

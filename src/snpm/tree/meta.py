@@ -10,6 +10,7 @@ Turning a tree back into lockfile entries is `snpm.tree.lockfile_bridge`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,10 @@ from snpm.tree.paths import relpath, resolve
 if TYPE_CHECKING:
     from snpm.tree.node import Node
 
-__all__ = ["TreeMeta"]
+__all__ = ["MetaLog", "TreeMeta"]
+
+# npm's log calls: (level, title, message)
+MetaLog = Callable[[str, str, str], None]
 
 SHRINKWRAP = "npm-shrinkwrap.json"
 PACKAGE_LOCK = "package-lock.json"
@@ -69,8 +73,11 @@ class TreeMeta:
         hidden_lockfile: bool = False,
         shrinkwrap_only: bool = False,
         root_package: JsonObject | None = None,
+        log: MetaLog | None = None,
     ) -> TreeMeta:
-        """Shrinkwrap.load: read npm-shrinkwrap.json, else package-lock.json (or the hidden one)."""
+        """Shrinkwrap.load: read npm-shrinkwrap.json, else package-lock.json (or the hidden one).
+        A file that could not be used loads as empty and, as npm, is reported on `log` at verbose
+        level (`shrinkwrap failed to load <file, relative to the project> <message>`)."""
         meta = cls(
             path,
             lockfile_version=lockfile_version,
@@ -98,6 +105,9 @@ class TreeMeta:
         meta.version = lockfile.version
         meta.packages = packages_to_json(lockfile.packages)
         meta.extra = dict(lockfile.extra)
+        if log is not None and meta.loading_error is not None:
+            rel = relpath(meta.path, meta.filename)
+            log("verbose", "shrinkwrap", f"failed to load {rel} {meta.loading_error.message}")
         return meta
 
     @classmethod

@@ -30,7 +30,10 @@ class Explain(InspectCommand):
         flat = config.flat
         prefix = str(config.prefix)
         tree = await load_tree_for(
-            prefix, global_=config.is_global, install_links=bool(flat.get("installLinks"))
+            prefix,
+            global_=config.is_global,
+            install_links=bool(flat.get("installLinks")),
+            log=self.ctx.out.emit,
         )
         workspaces_enabled = flat.get("workspacesEnabled") is not False
         filter_set = None

@@ -49,7 +49,9 @@ class Fund(InspectCommand):
         from snpm.ops.inspect.loading import load_tree_for
 
         where = str(config.prefix)
-        tree = await load_tree_for(where, install_links=bool(config.flat.get("installLinks")))
+        tree = await load_tree_for(
+            where, install_links=bool(config.flat.get("installLinks")), log=self.ctx.out.emit
+        )
         if args:
             await self.open_funding_url(tree, where, args[0], number)
             return

@@ -123,6 +123,7 @@ class Ls(InspectCommand):
             package_lock_only=flag(config, "package-lock-only"),
             install_links=bool(flat.get("installLinks")),
             install_strategy=options.install_strategy,
+            log=self.ctx.out.emit,
         )
         result = list_tree(tree, options, path=path, chalk=Chalk(self.color), warn=self.warn)
         if result.json is not None:

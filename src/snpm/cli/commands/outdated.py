@@ -51,7 +51,9 @@ class Outdated(InspectCommand):
         flat = config.flat
         global_ = config.is_global
         path = global_tree_path(config) if global_ else str(config.local_prefix)
-        tree = await load_tree_for(path, global_=global_, install_links=bool(flat.get("installLinks")))
+        tree = await load_tree_for(
+            path, global_=global_, install_links=bool(flat.get("installLinks")), log=self.ctx.out.emit
+        )
         filter_set = None
         if self.workspace_names:
             filter_set = workspace_dependency_set(

@@ -51,7 +51,7 @@ class Query(InspectCommand):
         config = self.ctx.config
         if config.get("package-lock-only"):
             try:
-                return await load_tree_for(path, package_lock_only=True)
+                return await load_tree_for(path, package_lock_only=True, log=self.ctx.out.emit)
             except SnpmError as err:
                 self.ctx.out.log.verbose("loadVirtual", err.message)
                 raise self.usage_error(
@@ -62,6 +62,7 @@ class Query(InspectCommand):
             global_=config.is_global,
             force_actual=True,
             install_links=bool(config.flat.get("installLinks")),
+            log=self.ctx.out.emit,
         )
 
     async def run(self, args: list[str]) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from snpm.config import Config
 from snpm.errors import SnpmError
 from snpm.tree import Node, load_actual, load_tree
+from snpm.tree.meta import MetaLog
 from snpm.tree.paths import relpath
 
 __all__ = [
@@ -42,10 +43,12 @@ async def load_tree_for(
     force_actual: bool = False,
     install_links: bool = False,
     install_strategy: str = "hoisted",
+    log: MetaLog | None = None,
 ) -> Node:
-    """The actual tree at `path` (the lockfile's tree with `package_lock_only`)."""
+    """The actual tree at `path` (the lockfile's tree with `package_lock_only`); `log` hears what
+    npm logs while loading it."""
     if package_lock_only:
-        return load_tree(path)
+        return load_tree(path, log=log)
     if not os.path.lexists(path):
         # arborist realpaths the folder first: lstat fails (a global prefix never installed into)
         raise SnpmError(
@@ -61,6 +64,7 @@ async def load_tree_for(
         force_actual=force_actual,
         install_links=install_links,
         install_strategy=install_strategy,
+        log=log,
     )
 
 

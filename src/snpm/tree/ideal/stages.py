@@ -64,7 +64,9 @@ async def init_tree(builder: IdealTreeBuilder) -> None:
     elif not opts.package_lock or builder.update_all:
         root.meta = TreeMeta.reset_from(builder.path, lockfile_version=opts.lockfile_version)
     else:
-        meta = TreeMeta.load(builder.path, lockfile_version=opts.lockfile_version, root_package=root.package)
+        meta = TreeMeta.load(
+            builder.path, lockfile_version=opts.lockfile_version, root_package=root.package, log=builder.log
+        )
         loaded = load_virtual(
             meta,
             root,
@@ -89,6 +91,7 @@ async def init_tree(builder: IdealTreeBuilder) -> None:
             install_links=opts.install_links,
             legacy_peer_deps=opts.legacy_peer_deps,
             lockfile_version=opts.lockfile_version,
+            log=builder.log,
         )
         target = root.target
         if len(target.children):
