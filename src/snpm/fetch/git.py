@@ -271,7 +271,8 @@ class GitFetcher:
         folder = await self._checkout()
         manifest = await self.ctx.cpu(read_folder_manifest, folder)
         if self.ctx.prepare is not None and needs_git_prepare(manifest):
-            await self.ctx.prepare(folder, manifest, kind="git")
+            # `_resolved` names the repository for the prepare chain (`_PACOTE_NO_PREPARE_`)
+            await self.ctx.prepare(folder, {**manifest, "_resolved": self.resolved}, kind="git")
         packed = await self.ctx.cpu(pack_directory, folder)
         return packed.tarball, str(packed.integrity)
 

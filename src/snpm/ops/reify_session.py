@@ -578,8 +578,13 @@ class ReifySession:
 
     async def _prepare(self, folder: Path, manifest: JsonObject, *, kind: PrepareKind) -> None:
         if kind == "git":
-            raise SnpmError(
-                f"snpm cannot prepare git dependencies that need a build yet: {folder}", code="ENOTSUP"
+            # the clone's own dependencies first (pacote's GitFetcher), then as a directory
+            from snpm.ops.git_prepare import install_clone_dependencies
+
+            # pacote passes npm's process.env, where npm's config was exported (setEnvs)
+            env = {**self.env, **self.config.export_env()}
+            await install_clone_dependencies(
+                folder, manifest, env=env, flat=self.flat, cache_dir=self.cache_dir, log=self.io.log
             )
         from snpm.lifecycle import run_prepare
 
