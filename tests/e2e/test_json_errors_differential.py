@@ -133,6 +133,9 @@ def registry() -> Iterator[Registry]:
     server.answer("/html", "<html><body>Service Unavailable</body></html>", "text/html")
     server.answer("/bom", '\ufeff{"name": "bom", "dist-tags": {}, "versions": {}}')
     server.answer("/spaces", " \n")
+    server.answer("/empty", "")
+    server.answer("/array", "[]")
+    server.answer("/-/v1/search", '{"objects": [')
     yield server
     server.stop()
 
@@ -351,6 +354,11 @@ CASES = [
             ("view", "html", "--json"),
             ("install", "bom"),
             ("view", "spaces"),
+            ("install", "empty"),
+            ("view", "empty"),
+            ("install", "array"),
+            ("view", "array"),
+            ("search", "anything"),
         ),
     ),
 ]

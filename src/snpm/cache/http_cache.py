@@ -62,6 +62,7 @@ from snpm.cache.http_policy import CachePolicy, media_types
 from snpm.errors import NetworkError, SnpmError
 from snpm.integrity import Integrity
 from snpm.json_types import JsonObject, JsonValue
+from snpm.redact import redact
 
 __all__ = [
     "CacheMode",
@@ -540,6 +541,13 @@ class HttpCache:
         if response.status != 200 or not policy.storable():
             res_headers["x-local-cache-status"] = "skip"
             return CacheResult(response.status, response.url, res_headers, body, "skip", None, True)
+        if not body:
+            # cacache refuses to store nothing, and minipass-fetch reports it for the response
+            raise SnpmError(
+                f"Invalid response body while trying to fetch {redact(url)}: Cache input stream was empty",
+                code="ENODATA",
+                errno="ENODATA",
+            )
         key = cache_key(url)
         # What the client hashed while the body streamed in: the write need not hash it again.
         raw_verified = getattr(response, "computed_integrity", None)

@@ -129,6 +129,10 @@ class PackumentDoc:
         if self._eager is not None:
             return dict(self._eager)
         document = RegistryResponse(200, self.url, {}, self._body).json()
+        if isinstance(document, list):
+            # JS reads an array's missing fields as undefined: a packument with no name and no
+            # versions (npm-pick-manifest's ENOVERSIONS for "undefined"; `view` shows nothing)
+            document = {}
         if not isinstance(document, dict):
             raise not_a_packument(self.url)
         if self.content_length is not None:

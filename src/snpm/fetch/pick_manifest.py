@@ -177,7 +177,8 @@ def _pick(packument: PackumentView, wanted: str | None, opts: PickOptions) -> Pi
     entries = [(ver, source) for source in sources for ver in source if _is_before(ver_times, ver, limit)]
     if not entries:
         raise ResolveError(
-            f"No versions available for {name}",
+            # a packument without a name (an array, say) reads as undefined in JS
+            f"No versions available for {name or 'undefined'}",
             code="ENOVERSIONS",
             extra={"name": name, "wanted": wanted, "versions": list(versions)},
         )

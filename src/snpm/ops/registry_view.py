@@ -214,7 +214,15 @@ async def search(config: Config, log: LogFn, terms: Sequence[str]) -> list[JsonO
     }
     log("silly", "search", "searching packages")
     async with registry_client(config, "search", log=log) as client:
-        result = await client.get_json("/-/v1/search", query=query_string)
+        response = await client.request("GET", "/-/v1/search", query=query_string)
+    try:
+        result = response.json()
+    except SnpmError as err:
+        # libnpmsearch streams `objects.*` out of the body: one that ends early yields the
+        # results complete before its end, and no error (a malformed one still fails)
+        if not err.message.endswith("reason: Unexpected end of JSON input"):
+            raise
+        result = {"objects": _complete_objects(response.body.decode("utf-8", "replace"))}
     objects = result.get("objects") if isinstance(result, dict) else None
     packages: list[JsonObject] = []
     for item in objects if isinstance(objects, list) else []:
@@ -222,6 +230,55 @@ async def search(config: Config, log: LogFn, terms: Sequence[str]) -> list[JsonO
         if isinstance(package, dict):
             packages.append(package)
     return packages
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
+
+
+def _complete_objects(text: str) -> list[JsonValue]:
+    """The elements of the top-level `objects` array that are whole before `text` ends."""
+    import json
+
+    decoder = json.JSONDecoder()
+    found: list[JsonValue] = []
+    at = _skip_space(text, 0)
+    if not text.startswith("{", at):
+        return found
+    at += 1
+    try:
+        while True:
+            at = _skip_space(text, at)
+            if at >= len(text) or text[at] == "}":
+                return found
+            key, at = decoder.raw_decode(text, at)
+            at = _skip_space(text, at)
+            if not text.startswith(":", at):
+                return found
+            at = _skip_space(text, at + 1)
+            if key == "objects" and text.startswith("[", at):
+                at += 1
+                while True:
+                    at = _skip_space(text, at)
+                    if at >= len(text):
+                        return found
+                    if text[at] == "]":
+                        at += 1
+                        break
+                    value, at = decoder.raw_decode(text, at)
+                    found.append(value)
+                    at = _skip_space(text, at)
+                    if text.startswith(",", at):
+                        at += 1
+            else:
+                _, at = decoder.raw_decode(text, at)
+            at = _skip_space(text, at)
+            if text.startswith(",", at):
+                at += 1
+    except ValueError:  # the end came inside a value: what was whole before it stands
+        return found
 
 
 def _js_text(value: object) -> str | None:

@@ -102,6 +102,8 @@ async def fetch_packument(
     """
     response = await fetch_packument_response(client, name, full=full, **options)
     document = response.json()
+    if isinstance(document, list):
+        document = {}  # an array's fields read as undefined in JS: nothing in it (see PackumentDoc)
     if not isinstance(document, dict):
         raise not_a_packument(response.url)
     length = content_length(response)

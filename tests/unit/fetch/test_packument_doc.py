@@ -117,6 +117,8 @@ def test_documents_the_typed_decoder_refuses_fail_or_work_as_before(body: bytes)
         got = lazy.to_json()
         if isinstance(expected, dict):
             assert _outcome(lazy, "*", PickOptions()) == _outcome(expected, "*", PickOptions())
+    if isinstance(expected, list):
+        expected = {}  # an array reads as a packument with nothing in it (JS: undefined fields)
     if not isinstance(expected, dict) and not isinstance(expected, tuple):
         expected = ("FETCH_ERROR", f"invalid json response body at {URL} reason: not a packument")
     assert got == expected
