@@ -12,6 +12,10 @@ Engines do not import each other, so this module is where trees meet fetchers an
 the extraction and build hooks handed to reify are defined here. Saving is all or nothing too:
 the files' previous bytes are kept until the commit, and a failure restores them along with
 node_modules.
+
+Size: one session object holds what the steps share (config, client, fetch source, policy, bin
+linker, process env) and hands its methods to the engines as hooks; the pieces with a life of their
+own are already apart (reify_bridge, reify_save, reify_filtered, git_prepare, allow_scripts_*).
 """
 
 from __future__ import annotations
