@@ -409,8 +409,9 @@ class FetchSource:
         await self._store(fetcher, integrity, background=True)
 
     def _slot(self, fetcher: Fetcher) -> contextlib.AbstractAsyncContextManager[object]:
-        """A download-and-unpack slot. Not for fetchers that run the prepare hook: preparing installs
-        dependencies through this same source, and holding slots while waiting for them deadlocks."""
+        """A download slot (unpacking is bounded by the byte budget and the pool instead). Not for
+        fetchers that run the prepare hook: preparing installs dependencies through this same
+        source, and holding slots while waiting for them deadlocks."""
         return contextlib.nullcontext() if fetcher.may_prepare else self._slots
 
     def _unpack(self, tarball: Tarball, key: str | None) -> UnpackedTarball:
