@@ -41,6 +41,9 @@ index line are written behind it by a pool of their own (lookups never queue beh
 make-fetch-happen ends the body only once its cache write is done; what ends up on disk is the
 same, but an install's resolution, a chain of dependent requests, no longer waits on the file
 system at every step. `flush()` (and `close()`) wait for the writes still under way.
+
+Size: one cache protocol (lookup, revalidation, storing, write-behind) over one on-disk format;
+the freshness policy (http_policy) and cacache's content and index are already apart.
 """
 
 from __future__ import annotations

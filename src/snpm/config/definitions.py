@@ -6,6 +6,9 @@ the process (editor, shell, unicode, color, progress, omit, node-gyp, prefix, lo
 The table is validated when this module is imported (unknown exclusive partners, duplicate short
 flags, shorthands to unknown keys and missing descriptions fail at import). Help texts live in
 `snpm.config.descriptions`. How values are flattened into options is in `snpm.config.flatten`.
+
+Size: a data table (every npm setting) and its import-time validation; split by letter it would
+only be scattered.
 """
 
 from __future__ import annotations

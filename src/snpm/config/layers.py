@@ -10,6 +10,9 @@ Warnings are collected, not printed: `log_entries` keeps npm's order (what npm l
 loading and validating first, then the "unknown config" warnings npm queues until the command
 starts). Saving rewrites a layer with `ini.stringify` of its raw values, mode 0600 for the user
 file and 0666 for the others, and deletes a file whose layer became empty, as npm does.
+
+Size: @npmcli/config's class: loading, precedence, setting and validating share the layers;
+definitions, types, set_envs, flattening and problems already live in their own modules.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ an error before anything runs. `--dangerously-allow-all-scripts` bypasses both. 
 the registry URL says, never the tarball's own package.json (a package can claim any name), so a
 registry node matches by the name and version in its `resolved` URL; git nodes by repository and
 commit; file/directory/remote nodes by their resolved spec. Bundled dependencies never match.
+
+Size: one policy ported from five npm files that share its matching rules; the CLI's writer and
+pruner already live in snpm.ops.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ POSIX classes, extglobs) and shortcut tests, and globstar matching with minimatc
 Pure: no I/O; imports nothing from snpm. Why one ~680-line module: it is one library port whose
 parts only make sense together; brace expansion (`brace_expand` and its helpers, ~170 lines) is
 the cut to make if it grows.
+
+Size: one library port (minimatch + brace-expansion) whose parts only make sense together.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ folders; until then `rollback()` can still undo everything. Every step writes th
 What npm does differently, deliberately: an error in one package stops the packages not yet
 started instead of fetching them all, and `npm ci`'s wipe of node_modules (`clean_folders`) is a
 retirement too, so a failed `ci` leaves the old node_modules in place.
+
+Size: the steps and their rollbacks share one journal and one work state; each step stays next
+to the rollback that undoes it.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ hooks watching the package (`sqlite_hooks.record_events`).
 
 Several processes may open one data folder (`--workers`, admin commands): WAL lets their readers
 run beside one writer, and `BEGIN IMMEDIATE` serialises the writers across processes too.
+
+Size: one backend behind the storage protocol; the account, org and hook queries already live in
+the sqlite_* modules beside it.
 """
 
 from __future__ import annotations
