@@ -22,7 +22,7 @@ import msgspec
 from snpm.fetch.pick_manifest import PackumentView
 from snpm.json_types import JsonObject, JsonValue
 from snpm.registry_client import RegistryResponse
-from snpm.registry_client.packuments import content_length, not_a_packument
+from snpm.registry_client.packuments import content_length, packument_object
 
 __all__ = ["PackumentDoc"]
 
@@ -128,13 +128,7 @@ class PackumentDoc:
         """The document as npm-registry-fetch's `res.json()` gives it (plus `_contentLength`)."""
         if self._eager is not None:
             return dict(self._eager)
-        document = RegistryResponse(200, self.url, {}, self._body).json()
-        if isinstance(document, list):
-            # JS reads an array's missing fields as undefined: a packument with no name and no
-            # versions (npm-pick-manifest's ENOVERSIONS for "undefined"; `view` shows nothing)
-            document = {}
-        if not isinstance(document, dict):
-            raise not_a_packument(self.url)
+        document = packument_object(RegistryResponse(200, self.url, {}, self._body).json(), self.url)
         if self.content_length is not None:
             document["_contentLength"] = self.content_length
         return document

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Unpack
 
 from snpm.errors import HttpError, NetworkError
-from snpm.json_types import JsonObject
+from snpm.json_types import JsonObject, JsonValue
 from snpm.redact import redact
 from snpm.registry_client.client import RegistryClient, RegistryResponse, RequestOptions
 
@@ -82,6 +82,17 @@ def not_a_packument(url: str) -> NetworkError:
     )
 
 
+def packument_object(document: JsonValue, url: str) -> JsonObject:
+    """A parsed packument body as pacote uses it: an object; an array, whose fields JS reads as
+    undefined, is one with nothing in it (npm-pick-manifest's ENOVERSIONS for "undefined"); any
+    other value is refused."""
+    if isinstance(document, list):
+        return {}
+    if not isinstance(document, dict):
+        raise not_a_packument(url)
+    return document
+
+
 def content_length(response: RegistryResponse) -> int | None:
     """pacote's `_contentLength`: the response's content-length, when it is a number."""
     length = response.headers.get("content-length")
@@ -101,11 +112,7 @@ async def fetch_packument(
     the one the name's scope selects.
     """
     response = await fetch_packument_response(client, name, full=full, **options)
-    document = response.json()
-    if isinstance(document, list):
-        document = {}  # an array's fields read as undefined in JS: nothing in it (see PackumentDoc)
-    if not isinstance(document, dict):
-        raise not_a_packument(response.url)
+    document = packument_object(response.json(), response.url)
     length = content_length(response)
     if length is not None:
         document["_contentLength"] = length
