@@ -397,7 +397,10 @@ CASES += [
             step("ls", "-g", "--long"),
             step("ls", cwd="node-bloggy"),
             step("link", "redis", cwd="node-bloggy"),
-            step("link", "../node-redis", "../redis-fork", cwd="node-bloggy"),
+            # not `link ../node-redis ../redis-fork` (two folders of one name in one command): npm's
+            # outcome is a race, arborist's #add pushes each spec as its manifest read completes and
+            # the last one wins (a CI run saw npm keep node-redis; usually, as snpm always, the fork)
+            step("link", "../node-redis", cwd="node-bloggy"),
             step("ls", "-g"),
         ],
     ),
