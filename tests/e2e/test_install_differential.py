@@ -392,6 +392,11 @@ CASES = [
         ],
     ),
     Case(
+        "peer-override",
+        pkg(dependencies={"peerhost": "1.0.0", "b": "2.0.0"}),
+        [["install"], ["install", "--force"], ["install", "--force"], ["install", "--legacy-peer-deps"]],
+    ),
+    Case(
         "lockfile-options",
         pkg(dependencies={"a": "^1.0.0"}),
         [

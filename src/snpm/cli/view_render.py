@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cmp_to_key
 
 from snpm.cli.chalk import Chalk, js_text
-from snpm.cli.inspect import inspect
+from snpm.ecmascript.inspect import inspect
 from snpm.json_types import JsonObject, JsonValue
 from snpm.ops.queryable import UNDEFINED, Undefined, Value
 from snpm.ops.registry_view import ViewData, js_date_parse

@@ -105,7 +105,7 @@ class Audit(ArboristCommand):
         """audit-error.js: the endpoint's failure, reported, then thrown."""
         if report is None or report.error is None:
             return
-        from snpm.cli.inspect import inspect
+        from snpm.ecmascript.inspect import inspect
         from snpm.ops.audit_output import js_numbers
         from snpm.redact import redact
         from snpm.registry_client.responses import parse_body

@@ -198,6 +198,19 @@ class IdealTreeBuilder:
 
     def warn(self, title: str, message: str, explanation: JsonObject | None = None) -> None:
         self.warnings.append(TreeWarning(title, message, explanation))
+        if explanation is not None and title == "ERESOLVE":
+            # npm's display (utils/display.js) shows a peer override's explanation abbreviated
+            from snpm.tree.explain import explain_eresolve
+
+            self.log("warn", title, message)
+            self.log("warn", "", explain_eresolve(explanation, 2))
+            return
+        if explanation is not None:
+            # npm's display formats the arguments as util.format does: the object inspected
+            # (EBADENGINE's package, required and current, over several lines)
+            from snpm.ecmascript.inspect import inspect
+
+            message = f"{message} {inspect(explanation, depth=2)}"
         self.log("warn", title, message)
 
     # ── init, user requests, finishing (snpm.tree.ideal.stages) ──

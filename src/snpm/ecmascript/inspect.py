@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from snpm.config.values import js_number_string
+from snpm.ecmascript.numbers import number_to_string
 from snpm.json_types import JsonValue
 
 __all__ = ["inspect"]
@@ -115,7 +115,7 @@ def _format_primitive(ctx: _Context, value: str | int | float | bool) -> str:
         return ctx.stylize("true" if value else "false", "boolean")
     if isinstance(value, float) and value == 0 and math.copysign(1, value) < 0:
         return ctx.stylize("-0", "number")
-    return ctx.stylize(js_number_string(value), "number")
+    return ctx.stylize(number_to_string(value), "number")
 
 
 def _format_value(ctx: _Context, value: JsonValue, recurse_times: int) -> str:

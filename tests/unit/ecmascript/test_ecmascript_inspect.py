@@ -1,4 +1,4 @@
-"""snpm.cli.inspect: node's util.inspect for JSON values (what `npm view` prints for fields).
+"""snpm.ecmascript.inspect: node's util.inspect for JSON values (what `npm view` prints for fields).
 
 Fixed cases here; `test_inspect_matches_node` compares generated values with node's own output.
 """
@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from snpm.cli.inspect import inspect
+from snpm.ecmascript.inspect import inspect
 from snpm.json_types import JsonValue
 
 CASES: list[tuple[JsonValue, str]] = [
