@@ -110,10 +110,14 @@ def run(
             return exit_code
         if not command:
             raise UnknownCommandError(typed, did_you_mean(typed))
-        command_class = load_command(command)
+        # a local install may have nothing to do (snpm.ops.noop_install): its command class, which
+        # imports the whole engine, loads only once that is ruled out. Its constructor logs only
+        # in global mode, so validating first changes no order of lines.
+        light = command == "install" and not config.is_global
+        command_class = None if light else load_command(command)
         ctx = CommandContext(config=config, out=out, env=env, cwd=cwd, argv=list(argv), command=command)
-        instance = command_class(ctx)
-        if not command_class.skip_config_validation:
+        instance = None if command_class is None else command_class(ctx)
+        if command_class is None or not command_class.skip_config_validation:
             try:
                 config.validate()
             finally:
@@ -121,6 +125,18 @@ def run(
         if config.get("workspaces") is False and config.get("workspace"):
             raise SnpmError("Cannot use --no-workspaces and --workspace at the same time")
         _print_log(out, config.take_log(include_queued=True))
+        if light:
+            from snpm.ops.noop_install import check_noop
+
+            hit = check_noop(config, args, log=out.emit)
+            if hit is not None:
+                from snpm.cli.noop import show_noop
+
+                show_noop(out, hit)
+                return exit_code
+        if command_class is None or instance is None:
+            command_class = load_command(command)
+            instance = command_class(ctx)
         if config.get("usage"):
             from snpm.cli.help import command_usage
 

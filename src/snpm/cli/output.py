@@ -23,6 +23,7 @@ from snpm.redact import redact_log
 
 LEVELS = ("silent", "error", "warn", "notice", "http", "info", "verbose", "silly")
 LEVEL_INDEX = {name: i for i, name in enumerate(LEVELS)}
+_ALERT_LEVELS = frozenset({"error", "warn", "notice"})
 
 # chalk's SGR codes for npm's palette (display.js COLOR_PALETTE)
 _COLORS = {
@@ -199,6 +200,9 @@ class Output:
         self._json: list[JsonValue] = []
         # npm de-duplicates notices by their whole argument list (`notice('')` ≠ `notice('', '')`)
         self._seen_notices: set[tuple[str, ...]] = set()
+        # the error, warn and notice lines emitted (shown or not), as (level, title, text): the
+        # no-op stamp (snpm.ops.noop_install) keeps those a no-op would emit again
+        self.alerts: list[tuple[str, str, str]] = []
 
     # ── configuration ──
     def load(self, settings: DisplaySettings) -> None:
@@ -245,6 +249,8 @@ class Output:
     def emit(self, level: str, title: str, *message: object) -> None:
         parts = tuple(str(m) for m in message)
         text = " ".join(parts)
+        if level in _ALERT_LEVELS:
+            self.alerts.append((level, title, text))
         if level != "timing" or self.settings.timing:
             self.logfile.log(level, title, text)
         if not self._loaded:

@@ -124,6 +124,11 @@ class PackumentDoc:
             self._eager = self.to_json()
             self._body = b""
 
+    @property
+    def body(self) -> bytes | None:
+        """The response body as it came (None when it was not JSON and only its value is kept)."""
+        return self._body if self._doc is not None else None
+
     def to_json(self) -> JsonObject:
         """The document as npm-registry-fetch's `res.json()` gives it (plus `_contentLength`)."""
         if self._eager is not None:

@@ -56,6 +56,20 @@ class PackumentCache:
         """The whole document as JSON (npm-registry-fetch's `res.json()` plus `_contentLength`)."""
         return (await self.document(name, full=full, pkgid=pkgid)).to_json()
 
+    def settled(self, name: str) -> list[tuple[bool, PackumentDoc]]:
+        """The documents of `name` this run has fetched, as (full, document), fetching nothing."""
+        found: list[tuple[bool, PackumentDoc]] = []
+        for full in (False, True):
+            pending = self._entries.get(self.key(name, full=full))
+            if (
+                pending is not None
+                and pending.done()
+                and not pending.cancelled()
+                and pending.exception() is None
+            ):
+                found.append((full, pending.result()))
+        return found
+
     def clear(self) -> None:
         """Forget the settled documents (their bodies are the bulk of a resolution's memory)."""
         for key, pending in list(self._entries.items()):

@@ -14,12 +14,22 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from snpm.lockfile.model import JsonPackages, LockEntry
+if TYPE_CHECKING:
+    from snpm.lockfile.model import LockEntry
 
-__all__ = ["HIDDEN_LOCKFILE", "StaleHiddenLockfileError", "check_hidden_lockfile", "js_date_ms"]
+__all__ = [
+    "HIDDEN_LOCKFILE",
+    "StaleHiddenLockfileError",
+    "check_hidden_folders",
+    "check_hidden_lockfile",
+    "js_date_ms",
+    "json_link_targets",
+    "link_targets",
+]
 
 HIDDEN_LOCKFILE = "node_modules/.package-lock.json"
 _STORE = re.compile(r"^(.*/\.store/.+?)/node_modules/")
@@ -99,14 +109,23 @@ class _Walk:
                     self.walk(target)
 
 
-def _link_targets(packages: Mapping[str, LockEntry]) -> set[str]:
+def json_link_targets(objects: Iterable[Mapping[str, object]]) -> set[str]:
+    """link_targets over the entries as JSON objects: what the typed entries would say, without
+    making them (`link` is only ever `true`)."""
+    return {
+        resolved.replace("\\", "/")
+        for obj in objects
+        if obj.get("link") is True and type(resolved := obj.get("resolved")) is str and resolved
+    }
+
+
+def link_targets(packages: Mapping[str, LockEntry]) -> set[str]:
+    """The `resolved` of every link entry: the folders the links point at."""
+    # imported here: the no-op check (snpm.ops.noop_install) uses this module without the model
+    from snpm.lockfile.model import JsonPackages
+
     if isinstance(packages, JsonPackages):
-        # what the typed entries would say, without making them: `link` is only ever `true`
-        return {
-            resolved.replace("\\", "/")
-            for obj in packages.objects().values()
-            if obj.get("link") is True and type(resolved := obj.get("resolved")) is str and resolved
-        }
+        return json_link_targets(packages.objects().values())
     return {e.resolved.replace("\\", "/") for e in packages.values() if e.link and e.resolved}
 
 
@@ -114,15 +133,22 @@ def check_hidden_lockfile(
     project: Path | str, packages: Mapping[str, LockEntry], lockfile_mtime_ns: int
 ) -> None:
     """Raise StaleHiddenLockfileError when npm would ignore the hidden lockfile of `project`."""
+    check_hidden_folders(project, packages.keys(), link_targets(packages), lockfile_mtime_ns)
+
+
+def check_hidden_folders(
+    project: Path | str, locations: Collection[str], links: Collection[str], lockfile_mtime_ns: int
+) -> None:
+    """check_hidden_lockfile over what it reads of the file: the `packages` keys (`locations`) and
+    the link entries' targets (`links`)."""
     root = os.path.abspath(project)
-    walk = _Walk(root, packages.keys(), js_date_ms(lockfile_mtime_ns) + _JITTER_MS)
+    walk = _Walk(root, locations, js_date_ms(lockfile_mtime_ns) + _JITTER_MS)
     try:
         walk.walk(root)
         # folders the walk cannot reach: a linked-strategy store package's siblings, and
         # workspaces that are not symlinked into the root node_modules
-        link_targets = _link_targets(packages)
         extra: dict[str, None] = {}
-        for location in packages:
+        for location in locations:
             store = _STORE.match(location)
             if store:
                 walk.seen.add(store.group(1))
@@ -130,12 +156,12 @@ def check_hidden_lockfile(
                 continue
             cut = location.find("/node_modules/")
             top = location if cut < 0 else location[:cut]
-            if top and not _NM_SEGMENT.search(top) and top not in link_targets:
+            if top and not _NM_SEGMENT.search(top) and top not in links:
                 extra[top] = None
         for rel in extra:
             walk.walk(os.path.normpath(os.path.join(root, rel)))
     except OSError as err:
         raise StaleHiddenLockfileError(str(err)) from None
-    for location in packages:
+    for location in locations:
         if location not in walk.seen:
             raise StaleHiddenLockfileError(f"missing from node_modules: {location}")

@@ -15,11 +15,10 @@ them). `--json` prints the summary object instead. The duration is npm's `ms` sh
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from snpm.json_types import JsonObject, JsonValue
+from snpm.ops.reify_message import ReifySummary, changed_message, format_ms, funding_lines, summary_json
 from snpm.reify.plan import Action, ReifyPlan
 from snpm.spec.whatwg_url import parse as parse_url
 from snpm.tree.node import Node
@@ -38,20 +37,6 @@ __all__ = [
 _BLUE = ("\x1b[34m", "\x1b[39m")
 _GREEN = ("\x1b[32m", "\x1b[39m")
 _CYAN = ("\x1b[36m", "\x1b[39m")
-
-
-@dataclass(slots=True)
-class ReifySummary:
-    """reify-output.js `summary`."""
-
-    add: list[JsonObject] = field(default_factory=list)
-    added: int = 0
-    audited: int = 0
-    change: list[JsonObject] = field(default_factory=list)
-    changed: int = 0
-    funding: int = 0
-    remove: list[JsonObject] = field(default_factory=list)
-    removed: int = 0
 
 
 def _version(node: Node | None) -> JsonValue:
@@ -121,72 +106,6 @@ def diff_lines(plan: ReifyPlan, *, color: bool = False) -> list[str]:
                 f"{_js(diff.actual.package.get('version'))} => {_js(diff.ideal.package.get('version'))}"
             )
     return lines
-
-
-def format_ms(ms: float) -> str:
-    """The `ms` package's short format (Math.round rounds halves up)."""
-
-    def rounded(value: float) -> int:
-        return math.floor(value + 0.5)
-
-    ms_abs = abs(ms)
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms_abs >= size:
-            return f"{rounded(ms / size)}{unit}"
-    return f"{rounded(ms)}ms"
-
-
-def changed_message(summary: ReifySummary, elapsed_ms: float) -> str:
-    """packagesChangedMessage without its leading blank line: `added 3 packages in 1s`."""
-    added, removed, changed, audited = summary.added, summary.removed, summary.changed, summary.audited
-    msg: list[str] = []
-    if not added and not removed and not changed:
-        msg.append("up to date")
-        if audited:
-            msg.append(", ")
-    else:
-        if added:
-            msg.append(f"added {added} package{'' if added == 1 else 's'}")
-        if removed:
-            if added:
-                msg.append(", ")
-            if added and not audited and not changed:
-                msg.append("and ")
-            msg.append(f"removed {removed} package{'' if removed == 1 else 's'}")
-        if changed:
-            if added or removed:
-                msg.append(", ")
-            if not audited and (added or removed):
-                msg.append("and ")
-            msg.append(f"changed {changed} package{'' if changed == 1 else 's'}")
-        if audited:
-            msg.append(", and ")
-    if audited:
-        msg.append(f"audited {audited} package{'' if audited == 1 else 's'}")
-    msg.append(f" in {format_ms(elapsed_ms)}")
-    return "".join(msg)
-
-
-def funding_lines(summary: ReifySummary) -> list[str]:
-    """packagesFundingMessage (after a blank line), or nothing."""
-    funding = summary.funding
-    if not funding:
-        return []
-    pkg, verb = ("package", "is") if funding == 1 else ("packages", "are")
-    return ["", f"{funding} {pkg} {verb} looking for funding", "  run `npm fund` for details"]
-
-
-def summary_json(summary: ReifySummary) -> JsonObject:
-    return {
-        "add": list(summary.add),
-        "added": summary.added,
-        "audited": summary.audited,
-        "change": list(summary.change),
-        "changed": summary.changed,
-        "funding": summary.funding,
-        "remove": list(summary.remove),
-        "removed": summary.removed,
-    }
 
 
 # ── libnpmfund readTree({countOnly: true}) ──

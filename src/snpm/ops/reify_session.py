@@ -39,6 +39,7 @@ from snpm.json_types import JsonObject
 from snpm.ops.allow_scripts_preflight import strict_allow_scripts_preflight
 from snpm.ops.allow_scripts_resolve import resolve_policy
 from snpm.ops.global_mode import global_actual_filter, global_filter_nodes, global_top
+from snpm.ops.noop_install import Refetch, refetch_digests
 from snpm.ops.reify_bridge import (
     build_node,
     empty_tree,
@@ -131,6 +132,9 @@ class ReifyOutcome:
     package_lock_only: bool
     started: float
     allow_scripts: Policy | None = None
+    # what rebuilding this tree would fetch again, for the no-op stamp (snpm.ops.noop_install);
+    # None when that cannot be told
+    refetch: Refetch | None = None
 
 
 # an http(s) URL plain enough that npa reads it as a remote spec and #registryResolved cannot fail
@@ -206,6 +210,7 @@ class ReifySession:
         self.linker = BinLinker()
         self._policy: Policy | None = None
         self._policy_resolved = False
+        self.refetch: Refetch | None = None
 
     @property
     def client(self) -> RegistryClient:
@@ -316,7 +321,7 @@ class ReifySession:
         # a manifest is picked: measured, those downloads slowed the packuments the tree waits for.)
         prefetch = not (options.dry_run or options.package_lock_only or options.omit or self.global_)
         try:
-            return await build_ideal_tree(
+            built = await build_ideal_tree(
                 self.root,
                 source,
                 options,
@@ -324,6 +329,10 @@ class ReifySession:
                 extractor=source,
                 on_placed=self._prefetch if prefetch else None,
             )
+            if self.command == "install" and not self.global_:
+                # while the packuments are still at hand
+                self.refetch = refetch_digests(built.root, self._settled_bodies)
+            return built
         finally:
             # the packuments are the bulk of a resolution's memory; the reify does not need them
             if self._source is not None:
@@ -425,7 +434,14 @@ class ReifySession:
             with contextlib.suppress(OSError):
                 os.utime(Path(nm) / ".package-lock.json")
         await self._dependencies_scripts(built, plan)
-        return ReifyOutcome(plan, built.root, built, False, False, self.started, self.allow_scripts_policy())
+        return ReifyOutcome(
+            plan, built.root, built, False, False, self.started, self.allow_scripts_policy(), self.refetch
+        )
+
+    def _settled_bodies(self, name: str) -> list[tuple[bool, bytes | None]]:
+        if self._source is None:
+            return []
+        return [(full, doc.body) for full, doc in self._source.ctx.packuments.settled(name)]
 
     def _plan(self, actual: Node, built: IdealTree, options: IdealTreeOptions) -> ReifyPlan:
         ideal = built.root

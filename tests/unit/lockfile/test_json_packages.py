@@ -16,7 +16,7 @@ from snpm.lockfile import (
     packages_to_json,
     parse_lockfile,
 )
-from snpm.lockfile.hidden import _link_targets
+from snpm.lockfile.hidden import link_targets
 
 PACKAGES: dict[str, JsonObject] = {
     "": {"name": "root", "version": "1.0.0", "dependencies": {"a": "^1.0.0"}},
@@ -67,4 +67,4 @@ def test_parsed_lockfiles_hold_json_packages() -> None:
 
 
 def test_link_targets_match_the_typed_entries() -> None:
-    assert _link_targets(JsonPackages(PACKAGES)) == _link_targets(_typed()) == {"packages/b"}
+    assert link_targets(JsonPackages(PACKAGES)) == link_targets(_typed()) == {"packages/b"}

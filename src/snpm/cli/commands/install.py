@@ -13,38 +13,32 @@ used: an install that runs no scripts and no audit does not load them.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from typing import TYPE_CHECKING, ClassVar
 
 from snpm.cli.command import Command, CommandContext
 from snpm.cli.command_table import did_you_mean
+from snpm.cli.noop import process_age
 from snpm.cli.progress import progress_for
 from snpm.errors import UsageError
 from snpm.ops import install as install_ops
 from snpm.ops.allow_scripts_workspace import warn_workspace_allow_scripts
 from snpm.ops.global_mode import preserve_builtin_config
-from snpm.ops.reify_output import changed_message, diff_lines, funding_lines, summarize, summary_json
+from snpm.ops.reify_output import (
+    changed_message,
+    diff_lines,
+    funding_count,
+    funding_lines,
+    summarize,
+    summary_json,
+)
 from snpm.ops.reify_session import ReifyIO
 
 if TYPE_CHECKING:
     from snpm.ops.audit_output import ReifyAudit
     from snpm.ops.reify_session import ReifyOutcome
 
-__all__ = ["ArboristCommand", "Install", "process_age"]
-
-
-def process_age() -> float:
-    """Seconds since this process started (npm times its summary from its own start)."""
-    try:
-        with open("/proc/self/stat", encoding="ascii") as fh:
-            fields = fh.read().rpartition(")")[2].split()
-        with open("/proc/uptime", encoding="ascii") as fh:
-            uptime = float(fh.read().split()[0])
-        ticks = os.sysconf("SC_CLK_TCK")
-        return max(0.0, uptime - int(fields[19]) / ticks)
-    except (OSError, ValueError, IndexError):
-        return 0.0
+__all__ = ["ArboristCommand", "Install"]
 
 
 class ArboristCommand(Command):
@@ -245,7 +239,12 @@ class Install(ArboristCommand):
     )
 
     async def run(self, args: list[str]) -> None:
+        from snpm.ops.noop_install import root_files_digest
+
         context = self.install_context()
+        out = self.ctx.out
+        mark = len(out.alerts)
+        files_before = root_files_digest(self.ctx.config)
         try:
             outcome = await install_ops.install(context, args)
         except UsageError as err:
@@ -253,3 +252,28 @@ class Install(ArboristCommand):
         finally:
             self.stop_progress(context)
         self.finish(outcome)
+        self.leave_stamp(args, outcome, alerts=out.alerts[mark:], files_before=files_before)
+
+    def leave_stamp(
+        self,
+        args: list[str],
+        outcome: ReifyOutcome,
+        *,
+        alerts: list[tuple[str, str, str]],
+        files_before: str,
+    ) -> None:
+        """Let the next `snpm install` see that it has nothing to do (snpm.ops.noop_install)."""
+        from snpm.ops.noop_install import remove_stamp, root_files_digest, write_stamp
+
+        config = self.ctx.config
+        if outcome.dry_run:
+            return  # nothing on disk changed: a stamp still says what it said
+        if alerts:
+            # what this run printed, a no-op prints again only if this run was one already:
+            # nothing reified, package.json and the lockfile as they were
+            changed = outcome.plan is None or next(outcome.plan.diffs(), None) is not None
+            if changed or root_files_digest(config) != files_before:
+                remove_stamp(config)
+                return
+        funding = funding_count(outcome.tree) if config.get("fund") else 0
+        write_stamp(config, args, outcome.tree, funding=funding, refetch=outcome.refetch, alerts=alerts)
