@@ -336,6 +336,8 @@ def write_stamp(
     package = tree.package
     if (
         refetch is None
+        # a release age counts from now: the same packument may pick another version tomorrow
+        or (refetch and config.get("min-release-age") is not None)
         or any(title not in _WHOLE_TREE_TITLES for _, title, _ in alerts)
         or not noop_eligible(config, args)
         or "workspaces" in package
