@@ -203,7 +203,11 @@ class IdealTreeBuilder:
             from snpm.tree.explain import explain_eresolve
 
             self.log("warn", title, message)
-            self.log("warn", "", explain_eresolve(explanation, 2))
+            try:
+                self.log("warn", "", explain_eresolve(explanation, 2))
+            except TypeError as err:
+                # npm's explain throws on some explanations; its display logs that at verbose level
+                self.log("verbose", "", f"attempt to log crashed {title} {message} {err}")
             return
         if explanation is not None:
             # npm's display formats the arguments as util.format does: the object inspected
