@@ -48,10 +48,15 @@ def registry() -> Iterator[ScenarioRegistry]:
         fake.stop_thread()
 
 
-def _twins(tmp_path: Path, registry: ScenarioRegistry, package: dict[str, object]) -> list[World]:
+def _twins(
+    tmp_path: Path,
+    registry: ScenarioRegistry,
+    package: dict[str, object],
+    files: dict[str, str] | None = None,
+) -> list[World]:
     worlds = []
     for tool in ("npm", "snpm"):
-        world = World(tmp_path / tool, tool, registry.url).setup(package, {})
+        world = World(tmp_path / tool, tool, registry.url).setup(package, files or {})
         done = world.run(["install"])
         assert done.returncode == 0, done.stderr
         worlds.append(world)
@@ -240,3 +245,71 @@ def test_root_install_scripts_run_again(registry: ScenarioRegistry, tmp_path: Pa
     assert problems == []
     assert not noop
     assert (worlds[1].project / "ran.txt").read_text() == "xx"
+
+
+_WORKSPACES = {
+    "packages/w1/package.json": json.dumps(
+        {"name": "w1", "version": "1.0.0", "dependencies": {"b": "^1.0.0"}}
+    ),
+    "packages/w2/package.json": json.dumps(
+        {"name": "w2", "version": "1.0.0", "dependencies": {"w1": "^1.0.0"}}
+    ),
+    "lib/l/package.json": json.dumps({"name": "l", "version": "0.1.0", "dependencies": {"devonly": "1.0.0"}}),
+}
+
+
+def _new_workspace(world: World) -> None:
+    folder = world.project / "packages" / "w3"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(
+        json.dumps({"name": "w3", "version": "1.0.0", "dependencies": {"a": "1.0.0"}})
+    )
+
+
+def _linked_folder_changes(world: World) -> None:
+    path = world.project / "lib" / "l" / "package.json"
+    data = json.loads(path.read_text())
+    data["dependencies"]["b"] = "1.0.0"
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "change", [_new_workspace, _linked_folder_changes], ids=lambda f: f.__name__.strip("_")
+)
+def test_workspaces_and_linked_folders(
+    change: Callable[[World], None], registry: ScenarioRegistry, tmp_path: Path
+) -> None:
+    package = pkg(workspaces=["packages/*"], dependencies={"l": "file:lib/l"})
+    worlds = _twins(tmp_path, registry, package, _WORKSPACES)
+    problems, noop = _again(worlds, _nothing)
+    assert problems == []
+    assert noop
+    problems, noop = _again(worlds, change)
+    assert problems == []
+    assert not noop
+    problems, noop = _again(worlds, _nothing)
+    assert problems == [] and noop
+
+
+# a linked folder's script leaves a trace: the states compared show whether each program ran it
+_APPEND = "node -e \"require('fs').appendFileSync('ran.txt', 'x')\""
+
+
+@pytest.mark.parametrize(
+    ("where", "scripts"),
+    [("packages/w1", {"prepare": _APPEND}), ("lib/l", {"postinstall": _APPEND})],
+    ids=["workspace-prepare", "linked-postinstall"],
+)
+def test_scripts_of_linked_folders_run_on_every_install(
+    where: str, scripts: dict[str, str], registry: ScenarioRegistry, tmp_path: Path
+) -> None:
+    package = pkg(workspaces=["packages/*"], dependencies={"l": "file:lib/l"})
+    files = dict(_WORKSPACES)
+    manifest = json.loads(files[f"{where}/package.json"])
+    files[f"{where}/package.json"] = json.dumps({**manifest, "scripts": scripts})
+    worlds = _twins(tmp_path, registry, package, files)
+    for _ in range(2):
+        problems, noop = _again(worlds, _nothing)
+        assert problems == []
+        assert not noop
+    assert (worlds[1].project / where / "ran.txt").read_text() == "xxx"

@@ -16,9 +16,10 @@ The stamp covers, compared exactly:
   package folder removed, added or touched sends the run down the full path, as it makes npm read
   node_modules. So does a reify that was killed: its journal changes node_modules' mtime.
 
-It is written only when the run ended as a no-op would: the reify succeeded, no root install
-script runs and the project has no workspaces (their globs find new folders without any file above
-changing). Warnings are the subtle part: a no-op shows those that come from the whole tree again
+It is written only when the run ended as a no-op would: the reify succeeded and no script runs
+(a no-op runs the root's install scripts, and those of every linked folder, workspaces included:
+preinstall … prepare, or node-gyp for a binding.gyp, on every install). Workspaces: their globs may find a new folder without any file above changing, so the
+check maps them again (@npmcli/map-workspaces, as the build does) and compares. Warnings are the subtle part: a no-op shows those that come from the whole tree again
 (EBADENGINE for each package whose engines exclude this node, the unreviewed install scripts), but
 not those of a change (deprecations of added packages, a lockfile conversion, a restored
 interrupted install …). So a run that warned leaves a stamp only when it was a no-op itself
@@ -78,8 +79,8 @@ LogFn = Callable[[str, str, str], None]
 _STAMP_DIR = ("_snpm", "noop-v1")
 # files whose bytes decide the result (absent is recorded as absent)
 _ROOT_FILES = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock")
-# a no-op install runs these root scripts, so a stamp would skip them
-_ROOT_INSTALL_SCRIPTS = (
+# a no-op install runs these scripts of the root and of linked folders: a stamp would skip them
+_INSTALL_SCRIPTS = (
     "preinstall",
     "install",
     "postinstall",
@@ -161,7 +162,10 @@ def _outside_node_modules(locations: Sequence[str]) -> list[str]:
 
 
 def _files(root: str, locations: Sequence[str]) -> dict[str, str]:
-    names = list(_ROOT_FILES) + [f"{loc}/package.json" for loc in _outside_node_modules(locations)]
+    names = list(_ROOT_FILES)
+    for loc in _outside_node_modules(locations):
+        # a binding.gyp gives a package its default install script (node-gyp rebuild)
+        names += [f"{loc}/package.json", f"{loc}/binding.gyp"]
     return {name: _file_digest(os.path.join(root, name)) for name in names}
 
 
@@ -210,11 +214,8 @@ def check_noop(config: Config, args: Sequence[str], *, log: LogFn | None = None)
         check_hidden_folders(root, frozenset(locations), frozenset(links), mtime)
     except StaleHiddenLockfileError:
         return None
-    refetch = _refetch_of(stamp.get("refetch"))
-    if refetch is None or (refetch and not _same_packuments(config, refetch, log)):
+    if not _same_workspaces(str(config.local_prefix), stamp.get("workspaces")):
         return None
-    if log is not None:
-        log("silly", "noop", "the install stamp holds: nothing to do")
     funding = stamp.get("funding")
     alerts = stamp.get("alerts")
     if not isinstance(alerts, list) or not all(
@@ -222,7 +223,31 @@ def check_noop(config: Config, args: Sequence[str], *, log: LogFn | None = None)
     ):
         return None
     shown = tuple((a[0], a[1], a[2]) for a in alerts)
+    # last: the only part that may use the network
+    refetch = _refetch_of(stamp.get("refetch"))
+    if refetch is None or (refetch and not _same_packuments(config, refetch, log)):
+        return None
+    if log is not None:
+        log("silly", "noop", "the install stamp holds: nothing to do")
     return NoopHit(funding=funding if isinstance(funding, int) else 0, alerts=shown)
+
+
+def _same_workspaces(project: str, recorded: object) -> bool:
+    """Whether the workspace globs still find what they found (name → folder)."""
+    try:
+        with open(os.path.join(project, "package.json"), "rb") as fh:
+            package = json.loads(fh.read())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(package, dict) or "workspaces" not in package:
+        return recorded == {}
+    from snpm.errors import SnpmError
+    from snpm.tree.workspaces_map import map_workspaces
+
+    try:
+        return map_workspaces(project, package) == recorded
+    except (SnpmError, OSError):
+        return False
 
 
 def _refetch_of(value: object) -> dict[str, tuple[bool, str]] | None:
@@ -306,11 +331,25 @@ def refetch_digests(
     return digests
 
 
-def _runs_root_scripts(config: Config, package: object) -> bool:
+def _has_install_scripts(package: object) -> bool:
+    scripts = package.get("scripts") if isinstance(package, dict) else None
+    return isinstance(scripts, dict) and any(scripts.get(name) for name in _INSTALL_SCRIPTS)
+
+
+def _runs_scripts(config: Config, tree: Node) -> bool:
+    """Whether a no-op install of `tree` runs scripts: the root's, and every linked folder's."""
     if config.get("ignore-scripts"):
         return False
-    scripts = package.get("scripts") if isinstance(package, dict) else None
-    return isinstance(scripts, dict) and any(scripts.get(name) for name in _ROOT_INSTALL_SCRIPTS)
+    if _has_install_scripts(tree.package):
+        return True
+    for node in tree.inventory.values():
+        if node.is_link:
+            target = node.target
+            if _has_install_scripts(target.package):
+                return True
+            if target.path and os.path.exists(os.path.join(target.path, "binding.gyp")):
+                return True
+    return False
 
 
 def remove_stamp(config: Config) -> None:
@@ -333,15 +372,13 @@ def write_stamp(
     recorded (refetch_digests); `alerts` the warnings of a run that was a no-op itself. Never
     fails the install."""
     root = os.path.realpath(config.local_prefix)
-    package = tree.package
     if (
         refetch is None
         # a release age counts from now: the same packument may pick another version tomorrow
         or (refetch and config.get("min-release-age") is not None)
         or any(title not in _WHOLE_TREE_TITLES for _, title, _ in alerts)
         or not noop_eligible(config, args)
-        or "workspaces" in package
-        or _runs_root_scripts(config, package)
+        or _runs_scripts(config, tree)
     ):
         remove_stamp(config)
         return
@@ -369,6 +406,7 @@ def write_stamp(
         "funding": funding,
         "refetch": {name: list(entry) for name, entry in refetch.items()},
         "alerts": [list(alert) for alert in alerts],
+        "workspaces": dict(tree.workspaces or {}),
     }
     path = _stamp_path(config, root)
     with contextlib.suppress(OSError):

@@ -139,10 +139,14 @@ def test_no_stamp_when_root_scripts_would_run(tmp_path: Path) -> None:
     assert check_noop(ignoring, []) is not None
 
 
-def test_no_stamp_for_workspaces(tmp_path: Path) -> None:
+def test_workspace_globs_are_mapped_again(tmp_path: Path) -> None:
     config = _config(tmp_path, "--no-audit")
     project = _project(tmp_path, {**_PACKAGE, "workspaces": ["packages/*"]})
     _stamp(config, project)
+    assert check_noop(config, []) is not None
+    # a new folder the glob finds: no file the stamp covers has changed, yet the tree would
+    (project / "packages" / "w").mkdir(parents=True)
+    (project / "packages" / "w" / "package.json").write_text('{"name":"w","version":"1.0.0"}')
     assert check_noop(config, []) is None
 
 
