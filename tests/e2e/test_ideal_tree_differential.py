@@ -946,7 +946,8 @@ def test_load_actual_matches_the_hidden_lockfile(tmp_path: Path) -> None:
     """npm installs for real; snpm reads node_modules back (from the folders, and from the hidden
     lockfile) and must describe it exactly as npm's node_modules/.package-lock.json does."""
     from snpm.lockfile import format_lockfile
-    from snpm.tree import load_actual, lockfile_from_tree
+    from snpm.tree import lockfile_from_tree
+    from snpm.tree.load_actual import load_actual
     from support.fake_registry import FakeRegistry
     from support.tree_differential import run_npm
 

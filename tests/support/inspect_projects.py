@@ -16,7 +16,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from snpm.tree import Node, load_actual
+from snpm.tree import Node
+from snpm.tree.load_actual import load_actual
 
 PACKAGES: dict[str, dict[str, object]] = {
     "": {

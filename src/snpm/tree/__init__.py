@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from snpm.tree.ideal.options import IdealTreeOptions
     from snpm.tree.ideal.peers import EresolveError
     from snpm.tree.link import Link
-    from snpm.tree.load_actual import load_actual
     from snpm.tree.lockfile_bridge import (
         LockOptions,
         load_tree,
@@ -61,7 +60,8 @@ if TYPE_CHECKING:
     from snpm.tree.node import Node
 
 # The names load with their module on first use: a command that needs one part of the tree (the
-# no-op install's workspace globs, `ls`) does not import the ideal-tree builder.
+# no-op install's workspace globs, `ls`) does not import the ideal-tree builder. `load_actual` is
+# imported from its module: lazily, the package attribute would be that submodule, not the function.
 _MODULES = {
     "DeleteRequest": "snpm.tree.ideal.build",
     "EDGE_TYPES": "snpm.tree.edge",
@@ -85,7 +85,6 @@ _MODULES = {
     "explain_eresolve": "snpm.tree.explain",
     "explain_node": "snpm.tree.explain",
     "gather_dep_set": "snpm.tree.dep_sets",
-    "load_actual": "snpm.tree.load_actual",
     "load_tree": "snpm.tree.lockfile_bridge",
     "lockfile_from_tree": "snpm.tree.lockfile_bridge",
     "lockfile_text": "snpm.tree.lockfile_bridge",
@@ -118,7 +117,6 @@ __all__ = [
     "explain_eresolve",
     "explain_node",
     "gather_dep_set",
-    "load_actual",
     "load_tree",
     "lockfile_from_tree",
     "lockfile_text",

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from snpm.tree import load_actual
+from snpm.tree.load_actual import load_actual
 
 
 def _pkg(folder: Path, **content: Any) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 
 from snpm.config import Config
 from snpm.errors import SnpmError
-from snpm.tree import Node, load_actual, load_tree
+from snpm.tree import Node, load_tree
+from snpm.tree.load_actual import load_actual
 from snpm.tree.meta import MetaLog
 from snpm.tree.paths import relpath
 
