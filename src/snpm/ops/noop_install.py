@@ -79,16 +79,6 @@ LogFn = Callable[[str, str, str], None]
 _STAMP_DIR = ("_snpm", "noop-v1")
 # files whose bytes decide the result (absent is recorded as absent)
 _ROOT_FILES = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock")
-# a no-op install runs these scripts of the root and of linked folders: a stamp would skip them
-_INSTALL_SCRIPTS = (
-    "preinstall",
-    "install",
-    "postinstall",
-    "prepublish",
-    "preprepare",
-    "prepare",
-    "postprepare",
-)
 # above notice the full run logs lines (http, timing …) that the stamp cannot show again
 _QUIET_LEVELS = frozenset({"silent", "error", "warn", "notice"})
 
@@ -331,25 +321,23 @@ def refetch_digests(
     return digests
 
 
-def _has_install_scripts(package: object) -> bool:
-    scripts = package.get("scripts") if isinstance(package, dict) else None
-    return isinstance(scripts, dict) and any(scripts.get(name) for name in _INSTALL_SCRIPTS)
-
-
 def _runs_scripts(config: Config, tree: Node) -> bool:
-    """Whether a no-op install of `tree` runs scripts: the root's, and every linked folder's."""
+    """Whether a no-op install of `tree` runs scripts: the root's install scripts, and every linked
+    folder's (those of the root's list, or node-gyp for a binding.gyp)."""
     if config.get("ignore-scripts"):
         return False
-    if _has_install_scripts(tree.package):
+    # the full install has loaded these already (the stamp is written at its end)
+    from snpm.lifecycle.install_scripts import ROOT_INSTALL_EVENTS
+    from snpm.lifecycle.run_script import is_node_gyp_package
+
+    def has_scripts(package: object) -> bool:
+        scripts = package.get("scripts") if isinstance(package, dict) else None
+        return isinstance(scripts, dict) and any(scripts.get(name) for name in ROOT_INSTALL_EVENTS)
+
+    if has_scripts(tree.package):
         return True
-    for node in tree.inventory.values():
-        if node.is_link:
-            target = node.target
-            if _has_install_scripts(target.package):
-                return True
-            if target.path and os.path.exists(os.path.join(target.path, "binding.gyp")):
-                return True
-    return False
+    links = (node.target for node in tree.inventory.values() if node.is_link)
+    return any(has_scripts(t.package) or (t.path and is_node_gyp_package(t.path)) for t in links)
 
 
 def remove_stamp(config: Config) -> None:
