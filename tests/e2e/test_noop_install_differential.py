@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -313,3 +314,32 @@ def test_scripts_of_linked_folders_run_on_every_install(
         assert problems == []
         assert not noop
     assert (worlds[1].project / where / "ran.txt").read_text() == "xxx"
+
+
+def test_install_from_the_lockfile_over_a_warm_store(registry: ScenarioRegistry, tmp_path: Path) -> None:
+    """node_modules removed, the lockfile kept (a fresh checkout over a warm cache): the packages
+    are linked from snpm's store without making the registry client or loading the HTTP cache."""
+    worlds = _twins(tmp_path, registry, pkg(dependencies={"a": "^1.0.0", "funded": "1.0.0"}))
+    problems, noop = _again(worlds, _drop_node_modules)
+    assert problems == []
+    assert not noop
+    snpm_world = worlds[1]
+    _drop_node_modules(snpm_world)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "snpm", "install"],
+        cwd=snpm_world.project,
+        env=snpm_world.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    imported = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "added 3 packages" in done.stdout
+    assert (snpm_world.project / "node_modules" / ".bin" / "a-cli").exists()
+    assert "snpm.ops.reify_session" in imported
+    assert not {"snpm.registry_client", "snpm.cache.http_cache", "snpm.fetch.source"} & imported
+
+
+def _drop_node_modules(world: World) -> None:
+    shutil.rmtree(world.project / "node_modules")

@@ -11,7 +11,6 @@ why): a small install never starts one.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, ParamSpec, Protocol, TypeVar
 
-from snpm.fetch.options import FetchOptions
+from snpm.fetch.options import FetchOptions, default_cpu_workers
 from snpm.fetch.packuments import PackumentCache
 from snpm.json_types import JsonObject
 from snpm.registry_client import RegistryClient
@@ -50,10 +49,6 @@ class PrepareHook(Protocol):
     """
 
     def __call__(self, folder: Path, manifest: JsonObject, *, kind: PrepareKind) -> Awaitable[None]: ...
-
-
-def default_cpu_workers() -> int:
-    return max(2, min(4, os.cpu_count() or 2))
 
 
 # Stores waiting at once before worker processes start (each costs an interpreter start, ~50 ms of

@@ -7,6 +7,7 @@ the RegistryClient's settings instead, and the fetchers read those from the clie
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,10 +19,22 @@ from snpm import NPM_VERSION
 from snpm.config import Config, JsDate
 from snpm.config.definitions import DEFINITIONS, node_version
 
-__all__ = ["AllowPolicy", "FetchOptions", "fetch_options", "process_umask", "public_registry_host"]
+__all__ = [
+    "AllowPolicy",
+    "FetchOptions",
+    "default_cpu_workers",
+    "fetch_options",
+    "process_umask",
+    "public_registry_host",
+]
 
 AllowPolicy = Literal["all", "root", "none"]
 _UMASK_LINE = re.compile(r"^Umask:\s*([0-7]+)\s*$", re.MULTILINE)
+
+
+def default_cpu_workers() -> int:
+    """Threads for the fetchers' CPU and file-system work (gunzip, hashing, linking from the store)."""
+    return max(2, min(4, os.cpu_count() or 2))
 
 
 @lru_cache(maxsize=1)

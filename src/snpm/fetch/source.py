@@ -53,6 +53,8 @@ from snpm.spec import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from snpm.cache.store import PackageFiles
     from snpm.fetch.tarballs import Tarball
     from snpm.fetch.unpack import UnpackedTarball
@@ -135,10 +137,15 @@ class FetchSource:
         log: LogFn | None = None,
         prepare: PrepareHook | None = None,
         max_in_flight: int | None = None,
+        pool: ThreadPoolExecutor | None = None,
     ) -> None:
+        """`pool`: the thread pool for CPU and file-system work, when the caller already has one
+        (closing this source shuts it down)."""
         self.client = client
         self.options = options
-        self.ctx = FetchContext(client, cache_dir, options, PackumentCache(client), log=log, prepare=prepare)
+        self.ctx = FetchContext(
+            client, cache_dir, options, PackumentCache(client), log=log, prepare=prepare, pool=pool
+        )
         self._manifests: dict[tuple[object, ...], asyncio.Future[ResolvedManifest]] = {}
         self._storing: dict[str, asyncio.Future[tuple[Tarball, PackageFiles | None]]] = {}
         self._slots = asyncio.Semaphore(max_in_flight or max(4, client.settings.maxsockets))

@@ -18,8 +18,8 @@ from snpm.ecmascript.json import JSONParseError, parse_json, stringify_nice
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject, JsonValue
 from snpm.lockfile.conflicts import has_conflict_markers, resolve_conflicts
-from snpm.lockfile.legacy import VIRTUAL_ROOT, build_legacy_dependencies
 from snpm.lockfile.model import (
+    VIRTUAL_ROOT,
     JsonPackages,
     LegacyEntry,
     LockEntry,
@@ -146,6 +146,9 @@ def lockfile_to_json(
     else:
         legacy = lockfile.legacy
         if legacy is None:
+            # only v1/v2 lockfiles need it: imported here, so reading and writing v3 never loads it
+            from snpm.lockfile.legacy import build_legacy_dependencies
+
             legacy = build_legacy_dependencies(lockfile.packages, project_path=project_path)
         if legacy:
             data["dependencies"] = {name: legacy_to_json(entry) for name, entry in legacy.items()}

@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 
 from snpm.ecmascript.collation import CollationKey, locale_compare_key
 from snpm.errors import SnpmError
-from snpm.lockfile.model import LegacyEntry, LockEntry
+from snpm.lockfile.model import VIRTUAL_ROOT, LegacyEntry, LockEntry
 from snpm.lockfile.spec_from_lock import consistent_resolve, relpath, spec_or_none
 from snpm.spec import PackageSpec, parse_spec
 
 __all__ = ["VIRTUAL_ROOT", "build_legacy_dependencies"]
 
-# where the project is assumed to live when the caller does not say: only relative paths are written
-VIRTUAL_ROOT = "/__snpm_project__/root"
 _NM = "node_modules/"
 
 

@@ -25,12 +25,16 @@ __all__ = [
     "LegacyEntry",
     "LockEntry",
     "Lockfile",
+    "VIRTUAL_ROOT",
     "entry_from_json",
     "entry_to_json",
     "packages_to_json",
     "legacy_from_json",
     "legacy_to_json",
 ]
+
+# where the project is assumed to live when the caller does not say: only relative paths are written
+VIRTUAL_ROOT = "/__snpm_project__/root"
 
 
 class _EmptyMapping(Mapping[str, Never]):

@@ -62,6 +62,8 @@ from snpm.tree.load_actual import load_actual
 from snpm.tree.node import Node
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from snpm.fetch.context import PrepareKind
     from snpm.fetch.source import FetchSource
     from snpm.lifecycle import BuildNode, Policy
@@ -206,6 +208,8 @@ class ReifySession:
         # project) never loads the fetchers, the HTTP cache or aiohttp
         self._client: RegistryClient | None = None
         self._source: FetchSource | None = None
+        # the fetchers' thread pool, made before them when packages only need linking from the store
+        self._pool: ThreadPoolExecutor | None = None
         self._process_env: dict[str, str] | None = None
         self.linker = BinLinker()
         self._policy: Policy | None = None
@@ -231,8 +235,30 @@ class ReifySession:
                 options=self.fetch_options,
                 log=self.io.log,
                 prepare=self._prepare,
+                pool=self._pool,
             )
         return self._source
+
+    async def _link_stored(self, integrity: str, dest: str) -> bool:
+        """`FetchSource.link_stored` without making the source: a package the store holds needs
+        no registry client, so an install from a lockfile over a warm store loads none of it."""
+        if self._source is not None:
+            return await self._source.link_stored(integrity, Path(dest))
+        if any(policy != "all" for policy in self.fetch_options.allow.values()):
+            return False
+        from snpm.fetch.store import materialize
+
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            from snpm.fetch.options import default_cpu_workers
+
+            self._pool = ThreadPoolExecutor(default_cpu_workers(), thread_name_prefix="snpm-fetch")
+        loop = asyncio.get_running_loop()
+        linked: bool = await loop.run_in_executor(
+            self._pool, materialize, self.cache_dir, integrity, Path(dest)
+        )
+        return linked
 
     @property
     def process_env(self) -> dict[str, str]:
@@ -255,6 +281,8 @@ class ReifySession:
     ) -> None:
         if self._source is not None:
             self._source.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         if self._client is not None:
             await self._client.__aexit__(exc_type, exc, tb)
 
@@ -565,11 +593,7 @@ class ReifySession:
 
     async def _extract(self, node: ReifyNode) -> None:
         assert isinstance(node, Node)
-        if (
-            node.integrity
-            and _extractable(node)
-            and await self.source.link_stored(node.integrity, Path(node.path or ""))
-        ):
+        if node.integrity and _extractable(node) and await self._link_stored(node.integrity, node.path or ""):
             return
         res = self._fetch_spec(node)
         if res is None:
