@@ -25,9 +25,10 @@ import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import msgspec
 
 from snpm import semver
 from snpm.errors import SnpmError
@@ -116,8 +117,7 @@ def _make_error(status: int | str | None, args: Sequence[str], stdout: str, stde
 # ── refs ──────────────────────────────────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
-class RevDoc:
+class RevDoc(msgspec.Struct, frozen=True):
     """One advertised ref: `ref` is the short name (`v1.0.0`, `main`, `pull/1`, `HEAD`)."""
 
     sha: str
@@ -126,15 +126,14 @@ class RevDoc:
     type: str  # tag, branch, pull, head, other
 
 
-@dataclass(frozen=True, slots=True)
-class Revs:
+class Revs(msgspec.Struct, frozen=True):
     """lines-to-revs.js's document: `refs` by short and raw name, `shas` → ref names, `versions` from
     version-like tags, and `dist_tags` (latest, HEAD)."""
 
-    versions: Mapping[str, RevDoc] = field(default_factory=dict)
-    dist_tags: Mapping[str, str] = field(default_factory=dict)
-    refs: Mapping[str, RevDoc] = field(default_factory=dict)
-    shas: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    versions: Mapping[str, RevDoc] = msgspec.field(default_factory=dict)
+    dist_tags: Mapping[str, str] = msgspec.field(default_factory=dict)
+    refs: Mapping[str, RevDoc] = msgspec.field(default_factory=dict)
+    shas: Mapping[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
 
     @property
     def head(self) -> RevDoc | None:

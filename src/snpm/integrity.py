@@ -25,6 +25,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, Self
 
+import msgspec
+
 from snpm.errors import IntegrityError
 
 __all__ = [
@@ -117,8 +119,7 @@ def _b64_to_bytes(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4))
 
 
-@dataclass(frozen=True, slots=True)
-class Hash:
+class Hash(msgspec.Struct, frozen=True):
     """One `algorithm-digest?opt?opt` entry. `digest` is the base64 text exactly as written."""
 
     algorithm: str

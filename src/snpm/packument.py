@@ -13,8 +13,9 @@ serves and pacote/npm-pick-manifest read (registry-api.md §2.1):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import msgspec
 
 from snpm.json_types import JsonObject, JsonValue
 
@@ -91,8 +92,7 @@ HOISTED_FIELDS: tuple[str, ...] = (
 INSTALL_SCRIPTS: tuple[str, ...] = ("preinstall", "install", "postinstall")
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(msgspec.Struct, frozen=True):
     """A maintainer or publisher as the registry lists it: `{name, email}`."""
 
     name: str
@@ -111,8 +111,7 @@ class Person:
         return {"name": self.name, "email": self.email}
 
 
-@dataclass(frozen=True, slots=True)
-class Dist:
+class Dist(msgspec.Struct, frozen=True):
     """A version's `dist`: where its tarball is and what it hashes to."""
 
     tarball: str

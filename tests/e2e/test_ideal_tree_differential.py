@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from dataclasses import replace as dataclass_replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace as struct_replace
 
 from snpm.tree.ideal.build import dedupe_names
 from snpm.tree.ideal.options import IdealTreeOptions
@@ -749,7 +749,7 @@ SCENARIOS: list[Scenario] = [
         pkg(dependencies={"old": "1.0.0", "@scope/lib": "1.1.0"}),
         pre=(("install",),),
         npm_args=("dedupe",),
-        prepare_options=lambda project, options: dataclass_replace(
+        prepare_options=lambda project, options: struct_replace(
             options, prefer_dedupe=True, save=False, update_names=asyncio.run(dedupe_names(project))
         ),
     ),

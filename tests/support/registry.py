@@ -27,12 +27,13 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from msgspec.structs import replace
 
 from snpm.registry_server.app import Registry, build_app, build_registry
 from snpm.registry_server.settings import LoginLimits, PasswordHashing, ServerSettings

@@ -15,7 +15,6 @@ may first run npm commands on the template project (`pre`, e.g. to create a lock
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import re
 import shutil
@@ -24,6 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec.structs
 
 from snpm.errors import SnpmError
 from snpm.manifest import read_package_json, save_package_json, update_package_json
@@ -230,7 +231,7 @@ def run_scenario(scenario: Scenario, tmp_path: Path) -> Outcome:
                         _read(project / "package-lock.json"), _read(project / "package.json")
                     )
             else:
-                options = dataclasses.replace(
+                options = msgspec.structs.replace(
                     scenario.options,
                     package_lock_only=True,
                     cwd=str(project),

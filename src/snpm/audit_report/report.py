@@ -20,9 +20,10 @@ which arborist never needs because it builds the ideal tree on the very tree it 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
+
+import msgspec
 
 from snpm.audit_report.advisory import Advisory, Calculator, PackumentFetch
 from snpm.audit_report.vuln import Fix, FixAvailable, FixBlocked, Vuln, registry_range
@@ -64,8 +65,7 @@ def _never_excluded(name: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class AuditOptions:
+class AuditOptions(msgspec.Struct, frozen=True):
     """The flat options audit-report.js reads."""
 
     audit: bool = True
@@ -77,7 +77,7 @@ class AuditOptions:
     npm_version: str | None = None
     # `before` / `min-release-age` (epoch ms) and `min-release-age-exclude`
     before_ms: float | None = None
-    release_age_excluded: Callable[[str], bool] = field(default=_never_excluded)
+    release_age_excluded: Callable[[str], bool] = _never_excluded
     # only these nodes are audited (workspaces); None or empty: all
     filter_set: Collection[Node] | None = None
 

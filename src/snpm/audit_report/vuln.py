@@ -14,8 +14,9 @@ the advisories'; the range is theirs joined with ` || `, simplified on first dis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
+
+import msgspec
 
 from snpm import semver
 from snpm.ecmascript.collation import locale_compare_key
@@ -40,8 +41,7 @@ SEVERITY_RANK: Final[dict[str | None, int]] = {
 }
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class FixAvailable:
+class FixAvailable(msgspec.Struct, frozen=True, eq=False):
     """A fix that needs `--force`: installing `name@version` (compared by identity, as npm does).
     `is_semver_major` is None when npm leaves it undefined (dropped from the JSON)."""
 
@@ -56,8 +56,7 @@ class FixAvailable:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class FixBlocked:
+class FixBlocked(msgspec.Struct, frozen=True):
     """A fix within range that `before`/`min-release-age` keeps out of reach."""
 
     version: str

@@ -55,10 +55,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, ParamSpec, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
 
 from snpm.cache import content, index
 from snpm.cache.http_policy import CachePolicy, media_types
@@ -140,8 +141,7 @@ class RemoteResponse(Protocol):
 Remote = Callable[[Mapping[str, str]], Awaitable[RemoteResponse]]
 
 
-@dataclass(frozen=True, slots=True)
-class CacheResult:
+class CacheResult(msgspec.Struct, frozen=True):
     """The answer to one request, from the cache or the network.
 
     `cache_status` is make-fetch-happen's `x-local-cache-status` (None when the cache was bypassed);
@@ -185,8 +185,7 @@ def _not_cached(url: str) -> SnpmError:
     )
 
 
-@dataclass(slots=True)
-class _Entry:
+class _Entry(msgspec.Struct):
     """A stored index entry with the policy rebuilt from its metadata."""
 
     key: str

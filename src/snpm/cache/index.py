@@ -56,8 +56,7 @@ _APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC"
 _json_decoder = msgspec.json.Decoder()
 
 
-@dataclass(frozen=True, slots=True)
-class IndexEntry:
+class IndexEntry(msgspec.Struct, frozen=True):
     """A live index entry as cacache's formatEntry returns it (`path` is where its content lives).
 
     `size` is the content's byte count (0 in the odd entry written without one).
@@ -71,6 +70,7 @@ class IndexEntry:
     metadata: JsonValue
 
 
+# A dataclass, not a Struct: `raw` stays out of equality.
 @dataclass(frozen=True, slots=True)
 class BucketEntry:
     """One parsed bucket line, deletions and metadata-only entries included (integrity None)."""

@@ -9,15 +9,15 @@ truncate-then-append, so a concurrent reader never sees it empty.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from snpm.cache import content, index
 from snpm.cache.content import CACACHE_DIRNAME, cacache_dir, content_dir
@@ -36,8 +36,7 @@ __all__ = ["CleanResult", "VerifyStats", "clean", "clean_keys", "ls", "verify", 
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyStats:
+class VerifyStats(msgspec.Struct, frozen=True):
     """What cacache.verify() returns; `run_time` is milliseconds per step plus "total"."""
 
     verified_content: int = 0
@@ -50,7 +49,7 @@ class VerifyStats:
     total_entries: int = 0
     start_time: int = 0  # epoch ms
     end_time: int = 0
-    run_time: Mapping[str, int] = field(default_factory=dict)
+    run_time: Mapping[str, int] = msgspec.field(default_factory=dict)
 
     def to_json(self) -> JsonObject:
         """The stats with cacache's camelCase names."""
@@ -74,8 +73,7 @@ _COUNT_FIELDS = (
 )
 
 
-@dataclass(slots=True)
-class _Counts:
+class _Counts(msgspec.Struct):
     verified_content: int = 0
     reclaimed_count: int = 0
     reclaimed_size: int = 0
@@ -121,7 +119,7 @@ def verify(
     end = _now_ms()
     run_time["markEndTime"] = 0
     run_time["total"] = end - start
-    return VerifyStats(**dataclasses.asdict(counts), start_time=start, end_time=end, run_time=run_time)
+    return VerifyStats(**msgspec.structs.asdict(counts), start_time=start, end_time=end, run_time=run_time)
 
 
 def _garbage_collect(
@@ -292,8 +290,7 @@ def clean(cache_dir: Path, *, include_store: bool = True) -> None:
             raise from_os_error(err, "rm") from None
 
 
-@dataclass(frozen=True, slots=True)
-class CleanResult:
+class CleanResult(msgspec.Struct, frozen=True):
     """`npm cache clean <key>...`: the keys deleted, and the key that stopped the run, if any."""
 
     deleted: tuple[str, ...]

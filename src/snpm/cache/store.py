@@ -32,7 +32,6 @@ import posixpath
 import shutil
 import uuid
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -73,15 +72,13 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 
 _LINK_REFUSED = frozenset({errno.EMLINK, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EACCES})
 
 
-@dataclass(frozen=True, slots=True)
-class StoredFile:
+class StoredFile(msgspec.Struct, frozen=True):
     hash: str  # sha256 hex of the content
     mode: int  # permission bits, e.g. 0o644 or 0o755
     size: int
 
 
-@dataclass(frozen=True, slots=True)
-class PackageFiles:
+class PackageFiles(msgspec.Struct, frozen=True):
     """The per-tarball index: which stored file goes where under the package root."""
 
     integrity: str

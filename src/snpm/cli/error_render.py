@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
+
+import msgspec
 
 from snpm import NPM_VERSION
 from snpm.ecmascript.json_errors import to_well_formed
@@ -63,19 +64,18 @@ _NETWORK_DETAIL = "\n".join(
 )
 
 
-@dataclass
-class RenderedError:
+class RenderedError(msgspec.Struct):
     exit_code: int
     code: str | int | None = None
-    standard: list[str] = field(default_factory=list)
-    verbose: list[Line] = field(default_factory=list)
-    error: list[Line] = field(default_factory=list)
-    summary: list[Line] = field(default_factory=list)
-    detail: list[Line] = field(default_factory=list)
+    standard: list[str] = msgspec.field(default_factory=list)
+    verbose: list[Line] = msgspec.field(default_factory=list)
+    error: list[Line] = msgspec.field(default_factory=list)
+    summary: list[Line] = msgspec.field(default_factory=list)
+    detail: list[Line] = msgspec.field(default_factory=list)
     json: dict[str, JsonValue] | None = None
     suppress: bool = False
     # (file name suffix, content): written beside the debug log, e.g. eresolve-report.txt
-    files: list[tuple[str, str]] = field(default_factory=list)
+    files: list[tuple[str, str]] = msgspec.field(default_factory=list)
 
     def json_error(self) -> dict[str, JsonValue]:
         """The `{"error": …}` object npm merges into --json output (output-error.js jsonError)."""

@@ -6,16 +6,16 @@ real one (registry, tarball URLs, files, folders, git), tests use in-memory doub
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+import msgspec
 
 from snpm.json_types import JsonObject
 from snpm.spec import PackageSpec
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedManifest:
+class ResolvedManifest(msgspec.Struct, frozen=True):
     """A manifest with pacote's resolution metadata.
 
     `resolved` is what npm records as `resolved` (tarball URL, `file:` path, git URL with commit);

@@ -15,9 +15,10 @@ import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, ParamSpec, Protocol, TypeVar
+
+import msgspec
 
 from snpm.fetch.options import FetchOptions, default_cpu_workers
 from snpm.fetch.packuments import PackumentCache
@@ -56,8 +57,7 @@ class PrepareHook(Protocol):
 _WORKERS_AFTER = 4
 
 
-@dataclass(slots=True)
-class FetchContext:
+class FetchContext(msgspec.Struct):
     client: RegistryClient
     cache_dir: Path | None
     options: FetchOptions

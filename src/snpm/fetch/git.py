@@ -24,9 +24,10 @@ entry and needs neither git nor the network.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
+
+import msgspec.structs
 
 from snpm.cache import index
 from snpm.errors import HttpError, SnpmError
@@ -195,7 +196,7 @@ class GitFetcher:
     def _hosted_tarball_url(self) -> str | None:
         if self.hosted is None or not self.resolved_sha:
             return None
-        return dataclasses.replace(self.hosted, committish=self.resolved_sha).tarball()
+        return msgspec.structs.replace(self.hosted, committish=self.resolved_sha).tarball()
 
     async def _checkout(self) -> Path:
         """The repository's files at the resolved commit, in a folder of this run."""

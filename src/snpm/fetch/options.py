@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
+
+import msgspec
 
 from snpm import NPM_VERSION
 from snpm.config import Config, JsDate
@@ -53,8 +54,7 @@ def process_umask() -> int:
     return int(match.group(1), 8) if match else 0o022
 
 
-@dataclass(frozen=True, slots=True)
-class FetchOptions:
+class FetchOptions(msgspec.Struct, frozen=True):
     """pacote's options. Field names follow npm's config keys.
 
     `registry` is the configured default registry (replace-registry-host rewrites tarball URLs onto
@@ -76,7 +76,7 @@ class FetchOptions:
     umask: int = 0
     process_umask: int = 0o022
     git: str = "git"
-    allow: Mapping[str, AllowPolicy] = field(default_factory=dict)
+    allow: Mapping[str, AllowPolicy] = msgspec.field(default_factory=dict)
 
     @property
     def registry_base(self) -> str:

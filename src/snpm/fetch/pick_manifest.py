@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import msgspec
 
 from snpm import semver
 from snpm.errors import ResolveError, SnpmError
@@ -23,8 +24,7 @@ from snpm.spec import RegistrySpec, resolve
 _AVOID = {"include_prerelease": True, "loose": True}
 
 
-@dataclass(frozen=True, slots=True)
-class PickOptions:
+class PickOptions(msgspec.Struct, frozen=True):
     default_tag: str = "latest"
     # epoch milliseconds; versions published after it are invisible (npm's `before`)
     before_ms: float | None = None
@@ -34,8 +34,7 @@ class PickOptions:
     avoid: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Picked:
+class Picked(msgspec.Struct, frozen=True):
     manifest: JsonObject
     should_avoid: bool = False
 
@@ -44,8 +43,7 @@ def _obj(value: JsonValue) -> JsonObject:
     return value if isinstance(value, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
-class PackumentView:
+class PackumentView(msgspec.Struct, frozen=True):
     """The parts of a packument the picker reads. `versions` may compute its values lazily (it is
     only indexed for versions that pass the range); `complete` turns the value the picker chose into
     the whole manifest (identity for plain packuments)."""

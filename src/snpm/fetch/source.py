@@ -27,10 +27,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
+
+import msgspec
 
 from snpm.errors import SnpmError
 from snpm.fetch.base import ManifestSource, ResolvedManifest
@@ -103,8 +104,7 @@ class Fetcher(Protocol):
     async def tarball(self) -> Tarball: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ExtractResult:
+class ExtractResult(msgspec.Struct, frozen=True):
     """What pacote.extract resolves to, plus whether the store already had the package."""
 
     integrity: str | None

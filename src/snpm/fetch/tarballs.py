@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from snpm.cache import content, index
 from snpm.errors import SnpmError
@@ -44,8 +45,7 @@ _RETRIABLE = frozenset({"EINTEGRITY", "Z_DATA_ERROR", "ENOENT", "EISDIR"})
 _CORRUPTION = frozenset({"EINTEGRITY", "Z_DATA_ERROR"})
 
 
-@dataclass(frozen=True, slots=True)
-class Tarball:
+class Tarball(msgspec.Struct, frozen=True):
     """Tarball bytes with pacote's metadata: `integrity` as pacote reports it (the expected value
     merged with what was computed), `resolved` and `from_spec` (`_resolved`, `_from`)."""
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
+
+import msgspec
 
 from snpm.errors import SnpmError, SpecError
 from snpm.json_types import JsonValue
@@ -64,14 +65,12 @@ _SCOPE_SPLIT: Final = re.compile(r"/|%2f", re.IGNORECASE)
 _INSTALL_EVENTS: Final = ("preinstall", "install", "postinstall")
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedPolicy:
+class ResolvedPolicy(msgspec.Struct, frozen=True):
     policy: Policy | None
     source: PolicySource | None
 
 
-@dataclass(frozen=True, slots=True)
-class Unreviewed:
+class Unreviewed(msgspec.Struct, frozen=True):
     """A dependency with install scripts the policy neither allows nor denies."""
 
     node: BuildNode

@@ -10,15 +10,15 @@ flags, while its bins are linked at the link's own location.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+import msgspec
 
 from snpm.json_types import JsonValue
 
 __all__ = ["BuildNode"]
 
 
-@dataclass(frozen=True, slots=True)
-class BuildNode:
+class BuildNode(msgspec.Struct, frozen=True):
     """One arborist Node as the build sees it. Paths are absolute, locations relative to the root.
 
     `package` is the node's normalised package.json (for a link, the target's). `edges_in` are the
@@ -54,7 +54,7 @@ class BuildNode:
     is_registry_dependency: bool | None = None
     edges_in: tuple[tuple[str, str], ...] = ()
     links_in: tuple[str | None, ...] = ()
-    bundled: tuple[BuildNode, ...] = field(default=())
+    bundled: tuple[BuildNode, ...] = ()
 
     @property
     def real(self) -> BuildNode:

@@ -28,8 +28,10 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Final
+
+import msgspec
+from msgspec.structs import replace
 
 from snpm.ecmascript.collation import locale_compare_key
 from snpm.errors import SnpmError
@@ -96,8 +98,7 @@ def read_installed_package(path: str) -> JsonObject:
         return {}
 
 
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
+class BuildOptions(msgspec.Struct, frozen=True):
     """The arborist options rebuild.js reads."""
 
     ignore_scripts: bool = False
@@ -122,8 +123,7 @@ def _no_trash(path: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class BuildHooks:
+class BuildHooks(msgspec.Struct, frozen=True):
     """What the build calls back into: npm's process environment and the tree-shaped operations."""
 
     env: Mapping[str, str]
@@ -140,8 +140,7 @@ class BuildHooks:
     log: Log | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class BuildQueues:
+class BuildQueues(msgspec.Struct, frozen=True):
     """The plan of one build round: nodes per phase, each sorted by depth then path."""
 
     preinstall: tuple[BuildNode, ...] = ()
@@ -167,14 +166,13 @@ def _with_scripts(node: BuildNode, scripts: Mapping[str, JsonValue]) -> BuildNod
     return replace(node, package=package)
 
 
-@dataclass
-class Builder:
+class Builder(msgspec.Struct):
     """One `rebuild` (arborist Builder): plan with `build_queues`, run with `rebuild`."""
 
     options: BuildOptions
     hooks: BuildHooks
-    results: list[ScriptResult] = field(default_factory=list)
-    _signals: SignalForwarder = field(default_factory=SignalForwarder)
+    results: list[ScriptResult] = msgspec.field(default_factory=list)
+    _signals: SignalForwarder = msgspec.field(default_factory=SignalForwarder)
 
     async def rebuild(self, nodes: Iterable[BuildNode]) -> list[ScriptResult]:
         """Build the nodes: regular ones first, then links. Returns the scripts that ran."""

@@ -12,7 +12,8 @@ is always 3 and has no root entry. `requires: true` is always written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.ecmascript.json import JSONParseError, parse_json, stringify_nice
 from snpm.errors import SnpmError
@@ -53,8 +54,7 @@ KEY_ORDER = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LockfileDocument:
+class LockfileDocument(msgspec.Struct, frozen=True):
     """A parsed lockfile and what npm remembers about its text."""
 
     lockfile: Lockfile

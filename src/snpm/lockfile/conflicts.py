@@ -10,7 +10,8 @@ joined without newlines, so the result remembers no indentation. Pure.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.ecmascript.json import ParsedJson, parse_json
 from snpm.ecmascript.values import to_string
@@ -94,8 +95,7 @@ def _keys(container: dict[str, JsonValue] | list[JsonValue]) -> list[Key]:
     return list(container) if isinstance(container, dict) else list(range(len(container)))
 
 
-@dataclass(slots=True)
-class _Op:
+class _Op(msgspec.Struct):
     op: str
     path: list[Key]
     value: object = None

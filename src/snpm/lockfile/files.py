@@ -15,8 +15,10 @@ import contextlib
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import replace
 
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonValue
@@ -31,8 +33,7 @@ SHRINKWRAP = "npm-shrinkwrap.json"
 PACKAGE_LOCK = "package-lock.json"
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedLockfile:
+class LoadedLockfile(msgspec.Struct, frozen=True):
     """A project's lockfile as npm loads it, with what npm remembers for saving it again."""
 
     lockfile: Lockfile  # v1 already converted to `packages`; lockfile_version = the version to write

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+
+import msgspec
 
 from snpm.ecmascript.collation import CollationKey, locale_compare_key
 from snpm.errors import SnpmError
@@ -32,22 +33,20 @@ __all__ = ["VIRTUAL_ROOT", "build_legacy_dependencies"]
 _NM = "node_modules/"
 
 
-@dataclass(slots=True)
-class _Edge:
+class _Edge(msgspec.Struct):
     from_loc: str
     name: str
     spec: str
     peer: bool
 
 
-@dataclass(slots=True)
-class _Node:
+class _Node(msgspec.Struct):
     location: str
     entry: LockEntry
     name: str
     parent: str | None  # location of the node whose node_modules holds this one
-    children: dict[str, str] = field(default_factory=dict)  # name → location
-    edges_in: list[_Edge] = field(default_factory=list)
+    children: dict[str, str] = msgspec.field(default_factory=dict)  # name → location
+    edges_in: list[_Edge] = msgspec.field(default_factory=list)
 
 
 def _split(location: str) -> tuple[str | None, str]:

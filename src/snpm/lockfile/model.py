@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Never
 
+import msgspec
+
 from snpm.json_types import JsonObject, JsonValue
 
 __all__ = [
@@ -64,6 +66,7 @@ class _EmptyMapping(Mapping[str, Never]):
 EMPTY: Final[Mapping[str, Never]] = _EmptyMapping()
 
 
+# A dataclass, not a Struct: `_source` must stay out of equality and of `replace()` copies.
 @dataclass(frozen=True, slots=True)
 class LockEntry:
     """One `packages` entry: a package at one location (npm's `Shrinkwrap.metaFromNode`)."""
@@ -118,8 +121,7 @@ class LockEntry:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class LegacyEntry:
+class LegacyEntry(msgspec.Struct, frozen=True):
     """One entry of the v1/v2 `dependencies` tree (npm 6's format, `#buildLegacyLockfile`)."""
 
     version: str | None = None
@@ -137,8 +139,7 @@ class LegacyEntry:
     extra: Mapping[str, JsonValue] = EMPTY
 
 
-@dataclass(frozen=True, slots=True)
-class Lockfile:
+class Lockfile(msgspec.Struct, frozen=True):
     """A whole lockfile. `lockfile_version` is what will be written (npm: 3 unless chosen or kept v2)."""
 
     name: str | None = None

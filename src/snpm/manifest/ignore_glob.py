@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 __all__ = ["Glob", "brace_expand", "cached_glob"]
 
@@ -340,12 +341,11 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\([^/])", r"\1", text)
 
 
-@dataclass(slots=True)
-class _Ext:
+class _Ext(msgspec.Struct):
     """An extglob `@( )`, `?( )`, `+( )`, `*( )` or `!( )` with its alternatives."""
 
     kind: str
-    alternatives: list[list[str | _Ext]] = field(default_factory=list)
+    alternatives: list[list[str | _Ext]] = msgspec.field(default_factory=list)
 
 
 def _parse_segment_ast(text: str, pos: int, depth: int, inside: bool) -> tuple[list[str | _Ext] | None, int]:

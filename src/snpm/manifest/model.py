@@ -10,8 +10,9 @@ stays in `content` for everything else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+
+import msgspec
 
 from snpm.json_types import JsonObject, JsonValue
 from snpm.manifest.files import read_package_json
@@ -20,8 +21,7 @@ from snpm.manifest.normalize import NORMALIZE_STEPS, has_install_script, normali
 __all__ = ["DependencySpec", "Manifest", "read_manifest"]
 
 
-@dataclass(frozen=True, slots=True)
-class DependencySpec:
+class DependencySpec(msgspec.Struct, frozen=True):
     """One dependency a package declares (an arborist edge before it is resolved)."""
 
     name: str
@@ -59,33 +59,32 @@ def _license(value: JsonValue) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Manifest:
+class Manifest(msgspec.Struct, frozen=True):
     """package.json fields npm's installer reads, typed."""
 
-    content: Mapping[str, JsonValue] = field(repr=False)
+    content: Mapping[str, JsonValue]
     name: str | None = None
     version: str | None = None
-    dependencies: Mapping[str, str] = field(default_factory=dict)
-    dev_dependencies: Mapping[str, str] = field(default_factory=dict)
-    optional_dependencies: Mapping[str, str] = field(default_factory=dict)
-    peer_dependencies: Mapping[str, str] = field(default_factory=dict)
-    peer_dependencies_meta: Mapping[str, JsonObject] = field(default_factory=dict)
-    accept_dependencies: Mapping[str, str] = field(default_factory=dict)
+    dependencies: Mapping[str, str] = msgspec.field(default_factory=dict)
+    dev_dependencies: Mapping[str, str] = msgspec.field(default_factory=dict)
+    optional_dependencies: Mapping[str, str] = msgspec.field(default_factory=dict)
+    peer_dependencies: Mapping[str, str] = msgspec.field(default_factory=dict)
+    peer_dependencies_meta: Mapping[str, JsonObject] = msgspec.field(default_factory=dict)
+    accept_dependencies: Mapping[str, str] = msgspec.field(default_factory=dict)
     bundle_dependencies: tuple[str, ...] = ()
-    bin: Mapping[str, str] = field(default_factory=dict)
+    bin: Mapping[str, str] = msgspec.field(default_factory=dict)
     man: tuple[str, ...] = ()
-    engines: Mapping[str, str] = field(default_factory=dict)
+    engines: Mapping[str, str] = msgspec.field(default_factory=dict)
     os: tuple[str, ...] = ()
     cpu: tuple[str, ...] = ()
     libc: tuple[str, ...] = ()
     workspaces: tuple[str, ...] = ()
     overrides: JsonValue = None
-    scripts: Mapping[str, str] = field(default_factory=dict)
+    scripts: Mapping[str, str] = msgspec.field(default_factory=dict)
     funding: JsonValue = None
     license: str | None = None
     deprecated: str | None = None
-    publish_config: Mapping[str, JsonValue] = field(default_factory=dict)
+    publish_config: Mapping[str, JsonValue] = msgspec.field(default_factory=dict)
     private: bool = False
 
     @classmethod

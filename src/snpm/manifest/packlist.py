@@ -27,8 +27,9 @@ import posixpath
 import re
 import stat
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from snpm.ecmascript.collation import locale_compare_key
 from snpm.ecmascript.strings import trim
@@ -97,8 +98,7 @@ def _pack_sort_key(path: str) -> tuple[object, ...]:
     )
 
 
-@dataclass(slots=True)
-class _Package:
+class _Package(msgspec.Struct):
     """What npm-packlist needs of an arborist node: where it is and its package.json."""
 
     path: str  # where it is reached (a link's own location for linked deps)
@@ -147,8 +147,7 @@ class _Package:
                 current = posixpath.dirname(current)
 
 
-@dataclass(slots=True)
-class _Context:
+class _Context(msgspec.Struct):
     """Shared by every walker of one packlist() call (npm-packlist passes `seen` along)."""
 
     top: str  # the package being packed; dependency resolution never leaves it

@@ -9,7 +9,7 @@ registry refuses the revocation nothing is written, so the token is never lost w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from snpm.config import Config, clear_credentials_by_uri, get_credentials_by_uri, set_credentials_by_uri
 from snpm.errors import SnpmError
@@ -27,8 +27,7 @@ __all__ = ["LoginOutcome", "get_identity", "login", "logout", "login_registry", 
 _FILE_LEVELS = ("global", "user", "project")
 
 
-@dataclass(frozen=True, slots=True)
-class LoginOutcome:
+class LoginOutcome(msgspec.Struct, frozen=True):
     registry: str
     scope: str
     # what npm prints on stdout: "Logged in on <registry>." (with " to scope @x" when scoped)

@@ -19,8 +19,9 @@ the result as npm prints it (`AllowScriptsReport`: stdout lines or the --json ob
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from snpm import semver
 from snpm.config import Config
@@ -51,8 +52,7 @@ Mode = Literal["approve", "deny", "list", "prune"]
 LogFn = Callable[[str, str, str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class AllowScriptsRequest:
+class AllowScriptsRequest(msgspec.Struct, frozen=True):
     """One run: the command npm names in its messages, the mode, the positional arguments, and
     whether the command declares `allow-scripts-pending` (approve-scripts and deny-scripts do,
     the install-scripts namespace lists with `ls` instead)."""
@@ -63,16 +63,14 @@ class AllowScriptsRequest:
     honours_pending: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class AllowScriptsReport:
+class AllowScriptsReport(msgspec.Struct, frozen=True):
     """What to print: `lines` on stdout, or `json` (already the whole --json object)."""
 
     lines: tuple[str, ...] = ()
     json: JsonObject | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Summary:
+class _Summary(msgspec.Struct, frozen=True):
     name: str
     changes: tuple[Change, ...]
 

@@ -11,8 +11,9 @@ since prune never drops what it cannot read.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from snpm.ecmascript.json import key_order
 from snpm.errors import SpecError
@@ -26,16 +27,14 @@ __all__ = ["Candidate", "PruneResult", "Removed", "classify_unused_entries"]
 RemovedReason = Literal["not-installed", "no-scripts"]
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(msgspec.Struct, frozen=True):
     """An installed node prune looks at, and whether it has install scripts."""
 
     node: BuildNode
     has_scripts: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Removed:
+class Removed(msgspec.Struct, frozen=True):
     key: str
     value: JsonValue
     reason: RemovedReason
@@ -44,8 +43,7 @@ class Removed:
         return {"key": self.key, "value": self.value, "reason": self.reason}
 
 
-@dataclass(frozen=True, slots=True)
-class PruneResult:
+class PruneResult(msgspec.Struct, frozen=True):
     remaining: dict[str, JsonValue]
     removed: tuple[Removed, ...]
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Final
+
+import msgspec
 
 from snpm.ecmascript.json import key_order
 from snpm.errors import SpecError
@@ -43,8 +44,7 @@ Silly = Callable[[str, str], None]
 _HTTP: Final = re.compile(r"^https?://")
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One edit to `allowScripts`: `added`, `removed-stale`, `removed-pinned-allow`,
     `replaced-by-pin` (or `pending` in a listing that writes nothing)."""
 
@@ -52,8 +52,7 @@ class Change:
     change: str
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyEdit:
+class PolicyEdit(msgspec.Struct, frozen=True):
     allow_scripts: dict[str, JsonValue]
     changes: tuple[Change, ...]
     warning: str | None = None

@@ -23,9 +23,7 @@ install with `--no-audit` never loads it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +61,6 @@ __all__ = [
 LogFn = Callable[[str, str, str], None]
 
 
-@dataclass(slots=True)
 class AuditedOutcome(ReifyOutcome):
     """A reify with the audit that followed it: `audit` is None when none ran (`--no-audit`, a dry
     run); `audited` is npm's count (the nodes of the tree as it now is)."""
@@ -314,7 +311,8 @@ async def audit_fix(ctx: InstallContext) -> AuditedOutcome:
 
 
 def _with(outcome: ReifyOutcome, report: AuditReport | None, audited: int) -> AuditedOutcome:
-    fields = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
+    # `__struct_fields__`, not msgspec.structs.fields: that one evaluates the annotations
+    fields = {name: getattr(outcome, name) for name in outcome.__struct_fields__}
     return AuditedOutcome(**fields, audit=report, audited=audited)
 
 

@@ -15,8 +15,9 @@ report whose vulnerabilities are all `info` fails as it does in npm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
+
+import msgspec
 
 from snpm.ecmascript.json import stringify
 from snpm.ecmascript.values import to_string
@@ -214,8 +215,7 @@ def audit_exit_code(data: JsonObject, level: str) -> int:
     return 0
 
 
-@dataclass(frozen=True, slots=True)
-class AuditRender:
+class AuditRender(msgspec.Struct, frozen=True):
     report: str
     exit_code: int
 
@@ -234,8 +234,7 @@ def render_report(data: JsonObject, reporter: str, chalk: Chalk, audit_level: st
     return AuditRender(text, audit_exit_code(data, level))
 
 
-@dataclass(frozen=True, slots=True)
-class ReifyAudit:
+class ReifyAudit(msgspec.Struct, frozen=True):
     """What reify-output.js prints about an audit after a reify: the `audited N packages` count,
     the `audit` member of the --json summary, the report (after a blank line) and, for `npm audit
     fix` only, the exit code."""

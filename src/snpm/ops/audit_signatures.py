@@ -24,11 +24,12 @@ import asyncio
 import base64
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+import msgspec
 
 from snpm.ecmascript.collation import locale_compare_key
 from snpm.errors import HttpError, SnpmError
@@ -53,17 +54,15 @@ _MISSING_TIME_CUTOFF = "2015-04-01T00:00:00.000Z"
 _CONCURRENCY = 20
 
 
-@dataclass
-class SignaturesResult:
+class SignaturesResult(msgspec.Struct):
     audited_with_keys: int = 0
     verified_signatures: int = 0
-    invalid: list[JsonObject] = field(default_factory=list)
-    missing: list[JsonObject] = field(default_factory=list)
+    invalid: list[JsonObject] = msgspec.field(default_factory=list)
+    missing: list[JsonObject] = msgspec.field(default_factory=list)
     elapsed_s: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Key:
+class _Key(msgspec.Struct, frozen=True):
     keyid: str
     expires: str | None
     pemkey: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from snpm.cache import maintenance
 from snpm.errors import SnpmError
@@ -26,8 +27,7 @@ def verify(cache_dir: Path, home: str | None) -> list[str]:
     return maintenance.verify_report_lines(stats, cache_dir, home)
 
 
-@dataclass(frozen=True, slots=True)
-class CleanOutcome:
+class CleanOutcome(msgspec.Struct, frozen=True):
     deleted: tuple[str, ...] = ()
     not_found: str | None = None
 

@@ -14,8 +14,9 @@ import base64
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
 from typing import Final
+
+import msgspec
 
 __all__ = ["PublicKey", "load_public_key", "verify"]
 
@@ -36,8 +37,7 @@ _Jacobian = tuple[int, int, int]
 _INFINITY: Final[_Jacobian] = (1, 1, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class PublicKey:
+class PublicKey(msgspec.Struct, frozen=True):
     x: int
     y: int
 

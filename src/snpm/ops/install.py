@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from snpm.errors import SnpmError, UsageError
 from snpm.ops.audit import with_quick_audit
@@ -71,8 +72,7 @@ _CI_OUT_OF_SYNC = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class InstallContext:
+class InstallContext(msgspec.Struct, frozen=True):
     """What an install-family operation needs from its front end."""
 
     config: Config
@@ -80,7 +80,7 @@ class InstallContext:
     io: ReifyIO
     command: str
     workspaces: tuple[str, ...] = ()
-    started: float = field(default_factory=time.monotonic)
+    started: float = msgspec.field(default_factory=time.monotonic)
 
     def session(self) -> ReifySession:
         return ReifySession(
@@ -291,8 +291,7 @@ def _selected(node: Node, specs: Sequence[tuple[str | None, str, str | None]]) -
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class RebuildOutcome:
+class RebuildOutcome(msgspec.Struct, frozen=True):
     """The tree that was rebuilt and the allowScripts policy in force (for npm's advisory)."""
 
     tree: Node

@@ -45,9 +45,10 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from snpm.lockfile.hidden import (
     HIDDEN_LOCKFILE,
@@ -87,8 +88,7 @@ _QUIET_LEVELS = frozenset({"silent", "error", "warn", "notice"})
 _WHOLE_TREE_TITLES = frozenset({"EBADENGINE", "install-scripts"})
 
 
-@dataclass(frozen=True, slots=True)
-class NoopHit:
+class NoopHit(msgspec.Struct, frozen=True):
     """A stamp that still holds: the install has nothing to do but show `alerts` (level, title,
     text) and its summary."""
 

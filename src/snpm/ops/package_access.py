@@ -8,8 +8,9 @@ collaborator lists are the `/-/package/<pkg>/…`, `/-/org/…` and `/-/team/…
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from snpm.config import Config
 from snpm.ecmascript.json import stringify
@@ -62,8 +63,7 @@ async def list_owners(config: Config, io: Interaction, pkg: str) -> list[JsonObj
     return [m for m in maintainers if isinstance(m, dict)] if isinstance(maintainers, list) else []
 
 
-@dataclass(frozen=True, slots=True)
-class OwnerChange:
+class OwnerChange(msgspec.Struct, frozen=True):
     """What `owner add|rm` did: `changed` is False when there was nothing to do."""
 
     user: str

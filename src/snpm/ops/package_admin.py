@@ -8,7 +8,7 @@ requests. Writes go through otplease, except stars (npm does not wrap them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from snpm import semver
 from snpm.config import Config
@@ -99,8 +99,7 @@ async def dist_tag_ls(config: Config, io: Interaction, pkg: str) -> dict[str, Js
         raise
 
 
-@dataclass(frozen=True, slots=True)
-class DistTagChange:
+class DistTagChange(msgspec.Struct, frozen=True):
     tag: str
     name: str
     version: str

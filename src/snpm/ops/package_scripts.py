@@ -16,8 +16,9 @@ script costs nothing: the lifecycle engine and the environment are only loaded w
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from snpm.json_types import JsonValue
 
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["ScriptRunner", "has_script", "run_lifecycle"]
 
 
-@dataclass(frozen=True, slots=True)
-class ScriptRunner:
+class ScriptRunner(msgspec.Struct, frozen=True):
     """What every script of these commands shares: npm's process environment and settings.
 
     `environment()` builds npm's process environment (called only when a script runs); `banner`

@@ -18,9 +18,10 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from snpm.ecmascript.json import JSONParseError, parse_json
 from snpm.errors import SnpmError, from_os_error
@@ -232,19 +233,17 @@ def _read_tarball_manifest(data: bytes, full: bool) -> JsonObject:
         return prepared_manifest(dict(content), Path(tmp), None)
 
 
-@dataclass(frozen=True, slots=True)
-class PackOptions:
+class PackOptions(msgspec.Struct, frozen=True):
     """libnpmpack's options as pack.js and publish.js set them."""
 
     dry_run: bool = False
     pack_destination: Path = Path(".")
     prefix: Path | None = None  # npm.localPrefix
     workspaces: tuple[Path, ...] = ()  # the selected workspace folders (npm pack -w)
-    log: LogFn | None = field(default=None, compare=False)
+    log: LogFn | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Packed:
+class Packed(msgspec.Struct, frozen=True):
     spec: PackageSpec
     manifest: JsonObject
     tarball: bytes

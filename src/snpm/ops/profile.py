@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
+
+import msgspec
 
 from snpm.config import Config, get_credentials_by_uri, set_credentials_by_uri
 from snpm.errors import SnpmError
@@ -103,8 +104,7 @@ async def set_profile(config: Config, io: Interaction, args: Sequence[str]) -> t
     return prop, result.get(prop)
 
 
-@dataclass(frozen=True, slots=True)
-class TwoFactorOutcome:
+class TwoFactorOutcome(msgspec.Struct, frozen=True):
     """What enable-2fa ended with: a message, or the recovery codes after a new enrolment."""
 
     message: str = ""

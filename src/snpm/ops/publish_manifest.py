@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+import msgspec
 
 from snpm import semver
 from snpm.ecmascript.strings import trim
@@ -64,8 +65,7 @@ _ENCODE_SAFE = re.compile(r"^[A-Za-z0-9\-_.!~*'()]*$")
 _DEP_SPLIT = re.compile(r"(:?[@\s><=])")
 
 
-@dataclass(frozen=True, slots=True)
-class PublishManifest:
+class PublishManifest(msgspec.Struct, frozen=True):
     content: JsonObject
     changes: tuple[str, ...]  # what fix() corrected, in its words
 

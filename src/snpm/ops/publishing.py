@@ -25,10 +25,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from functools import cmp_to_key
 from pathlib import Path
 from typing import cast
+
+import msgspec
+from msgspec.structs import replace
 
 from snpm import semver
 from snpm.config import Config, get_credentials_by_uri
@@ -65,8 +67,7 @@ LogFn = Callable[..., None]
 
 
 # ── publishConfig and the options it changes ──────────────────────────────────────────────────────
-@dataclass(frozen=True, slots=True)
-class RegistryOptions:
+class RegistryOptions(msgspec.Struct, frozen=True):
     """The flatOptions slice publish, unpublish and libnpmpublish read, after publishConfig."""
 
     flat: Mapping[str, object]
@@ -141,8 +142,7 @@ def registry_options(
 
 
 # ── publish ────────────────────────────────────────────────────────────────────────────────────────
-@dataclass(frozen=True, slots=True)
-class PublishOptions:
+class PublishOptions(msgspec.Struct, frozen=True):
     dry_run: bool = False
     force: bool = False
     json: bool = False
@@ -152,8 +152,7 @@ class PublishOptions:
     workspaces: tuple[Path, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class PublishHooks:
+class PublishHooks(msgspec.Struct, frozen=True):
     """How publish talks to its front end. `show_contents` is npm's logPkg (the notice block, not
     called under --json); `published` runs after a successful upload (--json output); `io`
     answers an OTP challenge (a prompt, or the browser for a web OTP) when it is interactive."""
@@ -163,7 +162,7 @@ class PublishHooks:
     published: Callable[[TarballContents], None]
     make_client: Callable[[ClientSettings], RegistryClient]
     io: Interaction
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = msgspec.field(default_factory=dict)
 
 
 def _check_tag(tag: str) -> None:

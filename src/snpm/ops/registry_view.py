@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cmp_to_key
+
+import msgspec
 
 from snpm import semver
 from snpm.config import Config
@@ -29,8 +30,7 @@ from snpm.spec import AliasSpec, PackageSpec, parse_spec
 __all__ = ["PingResult", "ViewData", "local_package_name", "ping", "search", "view_data"]
 
 
-@dataclass(frozen=True, slots=True)
-class ViewData:
+class ViewData(msgspec.Struct, frozen=True):
     """What `npm view <spec> [fields]` found.
 
     `packument` is view's working copy; `selected` maps each matching version to its fields
@@ -134,8 +134,7 @@ async def view_data(config: Config, log: LogFn, pkg: str, fields: Sequence[str],
     return ViewData(packument=packument, selected=selected, whole=not fields)
 
 
-@dataclass(frozen=True, slots=True)
-class PingResult:
+class PingResult(msgspec.Struct, frozen=True):
     registry: str
     time_ms: int
     details: JsonValue

@@ -18,8 +18,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from snpm.errors import SnpmError
 from snpm.lockfile import format_lockfile

@@ -26,10 +26,11 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
+
+import msgspec
 
 from snpm.config import Config
 from snpm.errors import SnpmError
@@ -90,8 +91,7 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ReifyIO:
+class ReifyIO(msgspec.Struct, frozen=True):
     """What the front end lends a reify: npm's log, a progress display, a banner for foreground
     scripts (`\\n> name@1.0.0 install\\n> node build.js\\n`)."""
 
@@ -101,8 +101,7 @@ class ReifyIO:
     color: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ReifyRequest:
+class ReifyRequest(msgspec.Struct, frozen=True):
     """What to change, in arborist's reify options."""
 
     add: tuple[str, ...] = ()
@@ -122,8 +121,7 @@ class ReifyRequest:
     strict_allow_scripts: bool = False
 
 
-@dataclass(slots=True)
-class ReifyOutcome:
+class ReifyOutcome(msgspec.Struct):
     """What happened: the plan (None for --package-lock-only), the tree as it now is on disk (the
     ideal tree for --dry-run), and the ideal-tree result."""
 

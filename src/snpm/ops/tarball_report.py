@@ -18,8 +18,9 @@ import base64
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+import msgspec
 
 from snpm.ecmascript.collation import CollationKey, locale_compare_key
 from snpm.json_types import JsonObject, JsonValue
@@ -30,15 +31,13 @@ __all__ = ["TarballContents", "TarballFile", "format_bytes", "notice_calls", "ta
 _BUNDLED = re.compile(r"^package/node_modules/((?:@[^/]+/)?[^/]+)")
 
 
-@dataclass(frozen=True, slots=True)
-class TarballFile:
+class TarballFile(msgspec.Struct, frozen=True):
     path: str
     size: int
     mode: int
 
 
-@dataclass(frozen=True, slots=True)
-class TarballContents:
+class TarballContents(msgspec.Struct, frozen=True):
     """npm's getContents result for one tarball."""
 
     id: str

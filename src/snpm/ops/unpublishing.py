@@ -17,10 +17,11 @@ as success, as in npm. The result is the line npm prints: `- name@version` (or `
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cmp_to_key
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import msgspec
 
 from snpm import semver
 from snpm.config import Config
@@ -45,14 +46,12 @@ _WHOLE_PROJECT = "Refusing to delete entire project.\nRun with --force to do thi
 LogFn = Callable[..., None]
 
 
-@dataclass(frozen=True, slots=True)
-class UnpublishOptions:
+class UnpublishOptions(msgspec.Struct, frozen=True):
     force: bool = False
     dry_run: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class UnpublishHooks:
+class UnpublishHooks(msgspec.Struct, frozen=True):
     log: LogFn
     make_client: Callable[[ClientSettings], RegistryClient]
     # raises the command's usage error (its text is the CLI's business)

@@ -27,8 +27,9 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from snpm import semver
 from snpm.ecmascript.json import JSONParseError, parse_json, stringify
@@ -43,8 +44,7 @@ LogFn = Callable[..., None]
 _IDENTIFIER = re.compile(r"^[a-zA-Z_][a-zA-Z_0-9]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class VersionOptions:
+class VersionOptions(msgspec.Struct, frozen=True):
     """libnpmversion's options, from npm's flatOptions."""
 
     allow_same_version: bool = False
@@ -58,8 +58,7 @@ class VersionOptions:
     tag_version_prefix: str = "v"
 
 
-@dataclass(frozen=True, slots=True)
-class _JsonFile:
+class _JsonFile(msgspec.Struct, frozen=True):
     value: JsonValue
     indent: str | None
     newline: str | None

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import msgspec
 
 from snpm.registry_client.settings import ClientSettings
 
@@ -55,8 +56,7 @@ def nerf_dart(url: str) -> str:
     return f"//{url_host(url)}{directory}"
 
 
-@dataclass(frozen=True, slots=True)
-class Auth:
+class Auth(msgspec.Struct, frozen=True):
     """The credentials chosen for one URL. `reg_key` + `auth_key` name the config key they came from."""
 
     reg_key: str | None = None

@@ -25,10 +25,11 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypedDict, Unpack
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import msgspec
 
 from snpm.errors import HttpError, SnpmError
 from snpm.integrity import Integrity
@@ -78,8 +79,7 @@ class RequestOptions(TypedDict, total=False):
     algorithms: Sequence[str]  # hash algorithms for the body's computed integrity and the cache
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryResponse:
+class RegistryResponse(msgspec.Struct, frozen=True):
     """A successful answer (status < 400), body fully read.
 
     `headers` have lower-case names (repeated ones joined with ", "); `cache_status` is

@@ -11,9 +11,10 @@ invalidate the URL's cache entries. The cache is reached through the `HttpCacheL
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
+
+import msgspec
 
 from snpm.errors import SnpmError
 from snpm.integrity import compute
@@ -66,8 +67,7 @@ class HttpCacheLike(Protocol):
     def invalidate(self, url: str) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """One final answer (after redirects), any status, body read; `raw_headers` as node's raw()."""
 
     status: int

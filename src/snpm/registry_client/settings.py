@@ -15,9 +15,10 @@ npm couplings that live here rather than in the caller:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+import msgspec
 
 __all__ = ["CacheMode", "ClientSettings", "proxy_env_from", "split_pem_bundle"]
 
@@ -48,22 +49,21 @@ def split_pem_bundle(raw: str) -> tuple[str, ...]:
     return tuple(section.lstrip() + _PEM_END for section in text.split(_PEM_END) if section.strip())
 
 
-@dataclass(frozen=True, slots=True)
-class ClientSettings:
+class ClientSettings(msgspec.Struct, frozen=True):
     """The registry-facing settings. Times are milliseconds, as in npm's config."""
 
     registry: str
     # "@scope" → registry URL (npm's `@scope:registry` keys).
-    scoped_registries: Mapping[str, str] = field(default_factory=dict)
+    scoped_registries: Mapping[str, str] = msgspec.field(default_factory=dict)
     # The raw nerf-darted credential keys, e.g. "//host/path/:_authToken" → token; also ":_auth",
     # ":username" + ":_password" (base64), ":certfile" + ":keyfile".
-    credentials: Mapping[str, str] = field(default_factory=dict)
+    credentials: Mapping[str, str] = msgspec.field(default_factory=dict)
     proxy: str | None = None
     https_proxy: str | None = None
     # Comma-separated domain suffixes (npm joins an array value with ",").
     noproxy: str = ""
     # https_proxy / http_proxy / proxy / no_proxy from the environment: see `proxy_env_from`.
-    proxy_env: Mapping[str, str] = field(default_factory=dict)
+    proxy_env: Mapping[str, str] = msgspec.field(default_factory=dict)
     strict_ssl: bool = True
     # PEM certificates that replace the default trust store when set.
     ca: tuple[str, ...] | None = None

@@ -13,10 +13,10 @@ import logging
 import signal
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 from aiohttp import web
 from argon2 import PasswordHasher
 
@@ -76,8 +76,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class Registry:
+class Registry(msgspec.Struct, frozen=True):
     """Everything a running registry holds; services take what they need from here."""
 
     settings: ServerSettings

@@ -15,9 +15,11 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import msgspec
+from msgspec.structs import asdict, fields, replace
 
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject
@@ -46,8 +48,7 @@ class SettingsError(SnpmError):
         super().__init__(message, code="EINVALIDCONFIG")
 
 
-@dataclass(frozen=True, slots=True)
-class LoginLimits:
+class LoginLimits(msgspec.Struct, frozen=True):
     """Failed-login budget per user name and per client address within a sliding window."""
 
     max_failures_per_user: int = 10
@@ -57,8 +58,7 @@ class LoginLimits:
     max_tracked_keys: int = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class PasswordHashing:
+class PasswordHashing(msgspec.Struct, frozen=True):
     """argon2id parameters (argon2-cffi's defaults, RFC 9106's low-memory profile). Lower them only
     for tests: a cheaper hash is a cheaper guess."""
 
@@ -67,11 +67,10 @@ class PasswordHashing:
     parallelism: int = 4
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSettings:
+class ServerSettings(msgspec.Struct, frozen=True):
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
-    data: Path = field(default_factory=lambda: default_data_dir())
+    data: Path = msgspec.field(default_factory=lambda: default_data_dir())
     config_file: Path | None = None
     # sqlite:///abs/path.db (None: <data>/registry.db) or postgresql://user@host:port/db (tarballs
     # stay in <data>, a folder every worker and host shares)
@@ -96,8 +95,8 @@ class ServerSettings:
     trust_proxy: bool = False
     # "-" = stderr, a path = append JSON lines there, None = no access log
     access_log: str | None = "-"
-    login_limits: LoginLimits = field(default_factory=LoginLimits)
-    password_hashing: PasswordHashing = field(default_factory=PasswordHashing)
+    login_limits: LoginLimits = msgspec.field(default_factory=LoginLimits)
+    password_hashing: PasswordHashing = msgspec.field(default_factory=PasswordHashing)
     # answer `npm login`'s web flow (else npm falls back to asking in the terminal)
     web_login: bool = True
     # a JSON file of advisories served by the audit endpoint beside those stored (re-read on change)
@@ -129,8 +128,8 @@ class ServerSettings:
         for key, value in raw.items():
             if isinstance(value, Path):
                 out[key] = str(value)
-            elif isinstance(value, dict):
-                out[key] = {k: v for k, v in value.items() if isinstance(v, int | float | str | bool)}
+            elif isinstance(value, msgspec.Struct):
+                out[key] = {k: v for k, v in asdict(value).items() if isinstance(v, int | float | str | bool)}
             elif isinstance(value, tuple):
                 out[key] = [str(v) for v in value]
             else:
@@ -253,8 +252,8 @@ def _table(
             raise SettingsError(f"unknown key {table}.{raw_key} in {where}")
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             raise SettingsError(f"{table}.{raw_key} must be a positive number in {where}")
-        changes[key] = float(value) if types[key] == "float" else int(value)
-    return replace(current, **changes)  # type: ignore[arg-type]
+        changes[key] = float(value) if types[key] is float else int(value)
+    return replace(current, **changes)
 
 
 def _from_mapping(base: ServerSettings, raw: Mapping[str, object], where: str) -> ServerSettings:
@@ -277,7 +276,7 @@ def _from_mapping(base: ServerSettings, raw: Mapping[str, object], where: str) -
             changes[key] = _coerce(raw_key, value, _SIMPLE_TYPES[key])
         else:
             raise SettingsError(f"unknown config key {raw_key!r} in {where}")
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def read_config_file(path: Path) -> Mapping[str, object]:
@@ -310,7 +309,7 @@ def load_settings(
         if settings.advisories_file and not Path(settings.advisories_file).expanduser().is_absolute():
             settings = replace(settings, advisories_file=str(config_file.parent / settings.advisories_file))
     if overrides:
-        settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if unset:
-        settings = replace(settings, **dict.fromkeys(unset))  # type: ignore[arg-type]
+        settings = replace(settings, **dict.fromkeys(unset))
     return settings.validate()

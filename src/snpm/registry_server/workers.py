@@ -28,8 +28,9 @@ import socket
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import FrameType
+
+import msgspec
 
 from snpm.registry_server.settings import ServerSettings
 
@@ -52,15 +53,14 @@ class _StopRequestedError(Exception):
     pass
 
 
-@dataclass
-class _Pool:
+class _Pool(msgspec.Struct):
     settings: ServerSettings
     address: tuple[int, tuple[str, int] | tuple[str, int, int, int]]
     holder: socket.socket  # the listening socket (shared) or the port-holding one (SO_REUSEPORT)
     reuse_port: bool
     access_logger: logging.Logger | None
-    children: dict[int, int] = field(default_factory=dict)  # pid → worker number
-    restarts: list[float] = field(default_factory=list)
+    children: dict[int, int] = msgspec.field(default_factory=dict)  # pid → worker number
+    restarts: list[float] = msgspec.field(default_factory=list)
 
 
 def _reuse_port_available() -> bool:

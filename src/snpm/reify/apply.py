@@ -31,7 +31,8 @@ import contextlib
 import os
 import posixpath
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonValue
@@ -62,18 +63,17 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True)
-class _Work:
+class _Work(msgspec.Struct):
     """Mutable bookkeeping of one application (npm's #retiredPaths, #sparseTreeRoots, trashList)."""
 
-    state: JournalState = field(default_factory=JournalState)
-    retired_done: dict[str, str] = field(default_factory=dict)
-    sparse_dirs: set[str] = field(default_factory=set)
-    sparse_roots: list[str] = field(default_factory=list)
+    state: JournalState = msgspec.field(default_factory=JournalState)
+    retired_done: dict[str, str] = msgspec.field(default_factory=dict)
+    sparse_dirs: set[str] = msgspec.field(default_factory=set)
+    sparse_roots: list[str] = msgspec.field(default_factory=list)
     # retired folder → the unchanged nodes moved back out of it
-    moved_back: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    bundle_unpacked: set[int] = field(default_factory=set)
-    bundle_missing: set[int] = field(default_factory=set)
+    moved_back: dict[str, list[tuple[str, str]]] = msgspec.field(default_factory=dict)
+    bundle_unpacked: set[int] = msgspec.field(default_factory=set)
+    bundle_missing: set[int] = msgspec.field(default_factory=set)
 
 
 class Reification:

@@ -31,8 +31,9 @@ import re
 import shutil
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Final
+
+import msgspec
 
 from snpm.ecmascript.json import key_order as js_key_order
 from snpm.errors import SnpmError, from_os_error
@@ -251,12 +252,11 @@ def _rm(path: str) -> bool:
     return True
 
 
-@dataclass
-class BinLinker:
+class BinLinker(msgspec.Struct):
     """bin-links for one snpm process: `seen` holds the link paths already claimed this run."""
 
     warn: Warn | None = None
-    seen: set[str] = field(default_factory=set)
+    seen: set[str] = msgspec.field(default_factory=set)
 
     def reset_seen(self) -> None:
         self.seen.clear()

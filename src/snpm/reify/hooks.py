@@ -7,7 +7,8 @@ reify never imports the tree, fetch or lifecycle engines itself.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.reify.nodes import ReifyNode
 from snpm.reify.plan import ReifyPlan
@@ -17,8 +18,7 @@ __all__ = ["ApplyOptions", "BundlesLoaded", "LogFn", "ReifyHooks"]
 LogFn = Callable[[str, str, str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class ApplyOptions:
+class ApplyOptions(msgspec.Struct, frozen=True):
     """`root` is the project folder; `force` skips the node_modules-is-a-symlink check; `clean_folders`
     are node_modules folders whose every entry is replaced (npm ci); `concurrency` bounds the
     packages fetched and extracted at once."""
@@ -29,8 +29,7 @@ class ApplyOptions:
     concurrency: int = 32
 
 
-@dataclass(frozen=True, slots=True)
-class BundlesLoaded:
+class BundlesLoaded(msgspec.Struct, frozen=True):
     """What reading unpacked bundles changed: the new plan, the bundled children the tarballs
     lacked (unpacked on their own), and the folders of nodes the bundles shadow (deleted)."""
 
@@ -43,8 +42,7 @@ async def _no_bundles(nodes: Sequence[ReifyNode]) -> BundlesLoaded | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ReifyHooks:
+class ReifyHooks(msgspec.Struct, frozen=True):
     """What reify delegates. `extract(node)` makes `node.path` hold the package (fetch, integrity,
     store); `build(nodes)` links bins and runs install scripts, returning the optional nodes whose
     build failed; `load_bundles(bundlers)` reads the unpacked bundles into the ideal tree and returns

@@ -21,8 +21,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+import msgspec
 
 from snpm.errors import SnpmError
 from snpm.integrity import Integrity
@@ -39,20 +40,19 @@ class Action(StrEnum):
     REMOVE = "REMOVE"
 
 
-@dataclass(eq=False, slots=True)
-class Diff:
+class Diff(msgspec.Struct, eq=False):
     """One place where the trees differ (or the root). Built once by `diff_trees`, then read-only."""
 
     action: Action | None
     actual: ReifyNode | None
     ideal: ReifyNode | None
-    children: list[Diff] = field(default_factory=list)
+    children: list[Diff] = msgspec.field(default_factory=list)
     # every leaf Diff at or below this one (a Diff without children is its own leaf)
-    leaves: list[Diff] = field(default_factory=list)
+    leaves: list[Diff] = msgspec.field(default_factory=list)
     # ideal nodes below this Diff that stay as they are
-    unchanged: list[ReifyNode] = field(default_factory=list)
+    unchanged: list[ReifyNode] = msgspec.field(default_factory=list)
     # actual nodes below this Diff that are removed
-    removed: list[ReifyNode] = field(default_factory=list)
+    removed: list[ReifyNode] = msgspec.field(default_factory=list)
     parent: Diff | None = None
 
     @property
@@ -79,8 +79,7 @@ class Diff:
         yield self
 
 
-@dataclass(frozen=True, slots=True)
-class ReifyPlan:
+class ReifyPlan(msgspec.Struct, frozen=True):
     """The whole diff, plus what the caller must apply to the ideal tree before reifying."""
 
     root: Diff

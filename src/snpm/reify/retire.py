@@ -24,7 +24,6 @@ import posixpath
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Final, Literal
 
 import msgspec
@@ -95,17 +94,16 @@ def move_path(src: str, dest: str, *, did_mkdir: bool = False) -> bool:
         raise from_os_error(err, "rename") from None
 
 
-@dataclass(slots=True)
-class JournalState:
+class JournalState(msgspec.Struct):
     """What a reify in progress has done to node_modules (see the module docstring)."""
 
     phase: Phase = "apply"
     # original path → retired path, for every move that may have happened
-    retired: dict[str, str] = field(default_factory=dict)
+    retired: dict[str, str] = msgspec.field(default_factory=dict)
     # paths created by this reify (removed on rollback); the shallowest created folder suffices
-    created: list[str] = field(default_factory=list)
+    created: list[str] = msgspec.field(default_factory=list)
     # what to delete once committed
-    trash: list[str] = field(default_factory=list)
+    trash: list[str] = msgspec.field(default_factory=list)
 
 
 class _Doc(msgspec.Struct, forbid_unknown_fields=False):

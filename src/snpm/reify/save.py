@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from snpm.ecmascript.strings import trim as js_trim
 from snpm.errors import from_os_error
@@ -33,8 +34,7 @@ def write_package_json(folder: str, changes: Mapping[str, JsonValue | Undefined]
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class FileBackup:
+class FileBackup(msgspec.Struct, frozen=True):
     """A file's bytes before reify wrote it (None: it did not exist), to restore on failure."""
 
     path: Path

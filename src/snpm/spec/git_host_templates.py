@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.spec.ecmascript import encode_uri_component
 from snpm.spec.whatwg_url import WhatwgUrl
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateContext:
+class TemplateContext(msgspec.Struct, frozen=True):
     """The values a URL template sees (hosted-git-info's merged `options`)."""
 
     type: str
@@ -102,8 +102,7 @@ _DEFAULT_TEMPLATES: dict[str, Template] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Segments:
+class Segments(msgspec.Struct, frozen=True):
     """What a host's `extract` finds in a URL; `committish` None is JavaScript's `undefined`."""
 
     user: str | None
@@ -169,8 +168,7 @@ def _extract_sourcehut(url: WhatwgUrl) -> Segments | None:
     return Segments(user, strip_git(project), url.hash[1:])
 
 
-@dataclass(frozen=True, slots=True)
-class GitHostDefinition:
+class GitHostDefinition(msgspec.Struct, frozen=True):
     """One known host: its domain, the protocols it is reached by, its path words and URL templates."""
 
     name: str

@@ -12,9 +12,10 @@ URL: npa asks `from_url` about every spec, and most are registry ranges that nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Final
+
+import msgspec
 
 from snpm.ecmascript.strings import URIError, decode_uri_component
 from snpm.errors import SpecError
@@ -60,8 +61,7 @@ def _by_domain() -> dict[str, str]:
     return {host.domain: name for name, host in _hosts().items()}
 
 
-@dataclass(frozen=True, slots=True)
-class HostedGit:
+class HostedGit(msgspec.Struct, frozen=True):
     """A repository on a known host (hosted-git-info's GitHost).
 
     `default` names the representation the input used (`shortcut`, `sshurl`, `https`, `git`, or

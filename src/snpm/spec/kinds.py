@@ -9,8 +9,9 @@ committish fields exist only on `GitSpec`. `str(spec)` is npa's `toString()`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import ClassVar, Literal
+
+import msgspec
 
 from snpm.spec.git_hosts import HostedGit
 from snpm.spec.names import escape_name, scope_of
@@ -19,8 +20,7 @@ SpecType = Literal["version", "range", "tag", "alias", "git", "remote", "file", 
 RegistrySpecType = Literal["version", "range", "tag"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Spec:
+class _Spec(msgspec.Struct, frozen=True, kw_only=True):
     """The fields every kind shares. `raw` is the argument as given (`foo@^1`), `raw_spec` the part
     after the name (`^1`, or `*`/`""` when there was none)."""
 
@@ -49,8 +49,7 @@ class _Spec:
         return "@".join(parts) if parts else self.raw
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RegistrySpec(_Spec):
+class RegistrySpec(_Spec, frozen=True, kw_only=True):
     """A name with a version (`1.2.3`), a range (`^1.2.0`, `*`) or a dist-tag (`latest`).
 
     `fetch_spec` is the trimmed spec that is looked up in the packument.
@@ -66,12 +65,11 @@ class RegistrySpec(_Spec):
         return self.fetch_spec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AliasSpec(_Spec):
+class AliasSpec(_Spec, frozen=True, kw_only=True):
     """`name@npm:other@range`: install the registry package `sub_spec` under `name`."""
 
     sub_spec: RegistrySpec
-    type: Literal["alias"] = field(default="alias", init=False)
+    type: Literal["alias"] = "alias"
     save_spec: None = None
     fetch_spec: None = None
 
@@ -81,8 +79,7 @@ class AliasSpec(_Spec):
         return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GitSpec(_Spec):
+class GitSpec(_Spec, frozen=True, kw_only=True):
     """A git repository: a known host (`hosted` is set) or any git URL.
 
     `fetch_spec` is the URL to clone (None for host shortcuts such as `github:u/r`, which are
@@ -96,26 +93,24 @@ class GitSpec(_Spec):
     git_range: str | None = None
     git_committish: str | None = None
     git_subdir: str | None = None
-    type: Literal["git"] = field(default="git", init=False)
+    type: Literal["git"] = "git"
 
     def _spec_text(self) -> str | None:
         return self.save_spec or self.fetch_spec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RemoteSpec(_Spec):
+class RemoteSpec(_Spec, frozen=True, kw_only=True):
     """An http(s) tarball URL."""
 
     save_spec: str
     fetch_spec: str
-    type: Literal["remote"] = field(default="remote", init=False)
+    type: Literal["remote"] = "remote"
 
     def _spec_text(self) -> str | None:
         return self.save_spec or self.fetch_spec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _LocalSpec(_Spec):
+class _LocalSpec(_Spec, frozen=True, kw_only=True):
     """A path on disk. `save_spec` is the `file:` form written to package.json (relative to `where`
     unless it was absolute or under `~`); `fetch_spec` is the absolute path; `where` is the
     directory the spec was resolved from."""
@@ -128,18 +123,16 @@ class _LocalSpec(_Spec):
         return self.save_spec or self.fetch_spec
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FileSpec(_LocalSpec):
+class FileSpec(_LocalSpec, frozen=True, kw_only=True):
     """A local tarball (`.tgz`, `.tar.gz`, `.tar`)."""
 
-    type: Literal["file"] = field(default="file", init=False)
+    type: Literal["file"] = "file"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DirectorySpec(_LocalSpec):
+class DirectorySpec(_LocalSpec, frozen=True, kw_only=True):
     """A local package folder."""
 
-    type: Literal["directory"] = field(default="directory", init=False)
+    type: Literal["directory"] = "directory"
 
 
 PackageSpec = RegistrySpec | AliasSpec | GitSpec | RemoteSpec | FileSpec | DirectorySpec

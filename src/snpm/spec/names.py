@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+import msgspec
 
 from snpm.ecmascript.strings import is_uri_component_safe, trim, utf16_length
 
@@ -31,8 +32,7 @@ _SPECIAL_CHARACTERS = re.compile(r"[~'!()*]")
 _SCOPED_NAME = re.compile(r"(?:@([^/]+?)/)?([^/]+?)\Z", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
-class NameValidity:
+class NameValidity(msgspec.Struct, frozen=True):
     """What `validate(name)` returns; `warnings`/`errors` are empty where npm omits the key."""
 
     valid_for_new_packages: bool

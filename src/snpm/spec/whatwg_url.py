@@ -18,7 +18,7 @@ split apart they would pass their whole context around.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from snpm.spec.whatwg_host import ASCII_DIGITS, C0_SET, parse_host, percent_encode, percent_encode_all
 
@@ -46,8 +46,7 @@ _EOF = ""
 _C0_CONTROL_OR_SPACE = "".join(chr(code) for code in range(0x21))
 
 
-@dataclass(frozen=True, slots=True)
-class WhatwgUrl:
+class WhatwgUrl(msgspec.Struct, frozen=True):
     """A parsed URL record with the getters of node's `URL` (`protocol`, `pathname`, `href`, ...)."""
 
     scheme: str

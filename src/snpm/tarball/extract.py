@@ -20,8 +20,10 @@ import errno
 import os
 import stat
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import replace
 
 from snpm.errors import TarballError
 from snpm.integrity import Hasher, Integrity
@@ -35,8 +37,7 @@ _WRITE_FLAGS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PackageFile:
+class PackageFile(msgspec.Struct, frozen=True):
     """A file npm would write: normalised relative path, the mode handed to open(), contents."""
 
     path: str
@@ -44,8 +45,7 @@ class PackageFile:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class ExtractResult:
+class ExtractResult(msgspec.Struct, frozen=True):
     files: tuple[str, ...]
     warnings: tuple[TarWarning, ...]
     integrity: Integrity  # sha512 of the tarball (plus the verified algorithm, when given)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 import re
 import struct
-from dataclasses import dataclass
+
+import msgspec
 
 __all__ = [
     "BLOCK",
@@ -132,8 +133,7 @@ def _parse_base256(field: bytes) -> int:
     raise HeaderError("invalid base256 encoding")
 
 
-@dataclass(slots=True)
-class RawHeader:
+class RawHeader(msgspec.Struct):
     """One decoded header block, with pending pax/GNU overrides already applied (node-tar Header)."""
 
     path: str
@@ -278,8 +278,7 @@ def parse_pax(body: str, previous: dict[str, str | float] | None) -> dict[str, s
 # ── encoding ────────────────────────────────────────────────────────────────────────────────
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderFields:
+class HeaderFields(msgspec.Struct, frozen=True):
     """What node-tar's Header#encode writes; None leaves the field all-NUL."""
 
     path: str

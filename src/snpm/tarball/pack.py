@@ -22,8 +22,9 @@ import hashlib
 import os
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from snpm.errors import from_os_error
 from snpm.integrity import Integrity, compute
@@ -49,8 +50,7 @@ _PREFIX = "package/"
 _EOF = bytes(1024)
 
 
-@dataclass(frozen=True, slots=True)
-class PackFile:
+class PackFile(msgspec.Struct, frozen=True):
     """One file to pack: its package-relative posix path, contents (a file or bytes), stat mode.
 
     `link_to` makes a hard-link entry pointing at an earlier file's path (what node-tar writes
@@ -63,8 +63,7 @@ class PackFile:
     link_to: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PackedEntry:
+class PackedEntry(msgspec.Struct, frozen=True):
     """An entry as `npm pack --json` lists it (path without `package/`, header size and mode)."""
 
     path: str
@@ -72,8 +71,7 @@ class PackedEntry:
     mode: int
 
 
-@dataclass(frozen=True, slots=True)
-class PackResult:
+class PackResult(msgspec.Struct, frozen=True):
     tarball: bytes
     files: tuple[PackedEntry, ...]  # archive order (npm-packlist's order)
     integrity: Integrity  # sha512 of `tarball`

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.errors import TarballError
 from snpm.tarball.headers import BLOCK, HeaderError, RawHeader, decode_header, parse_pax
@@ -67,8 +68,7 @@ _ENTRY_TYPES = frozenset(
 _FILE_TYPES = frozenset({"File", "OldFile", "ContiguousFile"})
 
 
-@dataclass(frozen=True, slots=True)
-class TarWarning:
+class TarWarning(msgspec.Struct, frozen=True):
     """A problem node-tar reports with `warn` and skips past (npm logs `npm warn tar …`)."""
 
     code: str
@@ -76,8 +76,7 @@ class TarWarning:
     path: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TarEntry:
+class TarEntry(msgspec.Struct, frozen=True):
     """One archive member after `strip` and path sanitising.
 
     `path` is relative and normalised ('' is the extraction root itself); `raw_path` is the path

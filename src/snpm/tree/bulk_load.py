@@ -24,8 +24,9 @@ usual way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from snpm.json_types import JsonObject
 from snpm.tree.cimap import normalize_key
@@ -41,8 +42,7 @@ __all__ = ["Placement", "bulk_load", "plan_placements"]
 NodeFactory = Callable[[str, JsonObject], "Node"]
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(msgspec.Struct, frozen=True):
     """Where one lockfile package goes: its folder, its name, and the location of the node that
     will hold it (as a `node_modules` child, or else as an fs child)."""
 

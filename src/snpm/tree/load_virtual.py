@@ -10,7 +10,8 @@ with the lockfile's root entry: any difference makes the flags "suspect", so the
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject
@@ -27,8 +28,7 @@ from snpm.tree.workspaces_map import map_workspaces_virtual
 __all__ = ["VirtualLoad", "check_root_edges", "load_virtual", "read_root_package"]
 
 
-@dataclass(slots=True)
-class VirtualLoad:
+class VirtualLoad(msgspec.Struct):
     """What loading said about the lockfile: whether the flags must be recomputed."""
 
     tree: Node

@@ -3,11 +3,12 @@ also when every entry is re-serialised from its typed fields (as entries built b
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from snpm.lockfile import format_lockfile, parse_lockfile
 
@@ -25,7 +26,9 @@ def test_roundtrip(path: Path) -> None:
     doc = parse_lockfile(text)
     assert format_lockfile(doc.lockfile, indent=doc.indent, newline=doc.newline) == text
     # the same through the typed fields only (no cached source objects)
-    rebuilt = replace(doc.lockfile, packages={loc: replace(e) for loc, e in doc.lockfile.packages.items()})
+    rebuilt = replace(
+        doc.lockfile, packages={loc: dataclasses.replace(e) for loc, e in doc.lockfile.packages.items()}
+    )
     assert format_lockfile(rebuilt, indent=doc.indent, newline=doc.newline) == text
 
 

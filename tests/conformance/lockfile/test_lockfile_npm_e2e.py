@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 from npm_lockfile_projects import PROJECTS, Npm
 
 from snpm.lockfile import LegacyEntry, LockEntry, Lockfile, format_lockfile, parse_lockfile, read_lockfile

@@ -7,18 +7,18 @@ the box characters for `| \\` + - -`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Final
+
+import msgspec
 
 __all__ = ["ArchyNode", "archy"]
 
 _ASCII: Final = {"│": "|", "└": "`", "├": "+", "─": "-", "┬": "-"}
 
 
-@dataclass(eq=False, slots=True)
-class ArchyNode:
+class ArchyNode(msgspec.Struct, eq=False):
     label: str = ""
-    nodes: list[ArchyNode | str] = field(default_factory=list)
+    nodes: list[ArchyNode | str] = msgspec.field(default_factory=list)
 
 
 def archy(obj: ArchyNode | str, prefix: str = "", *, unicode: bool = True) -> str:

@@ -13,7 +13,8 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm import semver
 from snpm.errors import SnpmError
@@ -29,8 +30,7 @@ __all__ = ["ExplainResult", "explain_nodes", "find_nodes", "json_safe"]
 _TRAILING_SLASHES = re.compile(r"(?<!/)/+$")
 
 
-@dataclass(frozen=True, slots=True)
-class ExplainResult:
+class ExplainResult(msgspec.Struct, frozen=True):
     explanations: tuple[JsonObject, ...]
 
     def text(self, chalk: Chalk) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
+
+import msgspec
 
 from snpm.ecmascript.strings import trim
 from snpm.json_types import JsonObject, JsonValue
@@ -221,8 +222,7 @@ def human_tree(info: JsonObject, chalk: Chalk, *, unicode: bool) -> str:
     return archy(root, "", unicode=unicode)
 
 
-@dataclass(frozen=True, slots=True)
-class FundSource:
+class FundSource(msgspec.Struct, frozen=True):
     url: str
     type: str | None
 

@@ -18,7 +18,8 @@ import json
 import math
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from snpm.ecmascript.collation import locale_compare_key
 from snpm.ecmascript.strings import trim
@@ -33,8 +34,7 @@ from snpm.tree import Edge, Node
 __all__ = ["LsOptions", "LsResult", "list_tree"]
 
 
-@dataclass(frozen=True, slots=True)
-class LsOptions:
+class LsOptions(msgspec.Struct, frozen=True):
     args: tuple[str, ...] = ()
     all: bool = False
     depth: float | None = None  # npm's `depth` (null unless given; Infinity is math.inf)
@@ -51,8 +51,7 @@ class LsOptions:
     workspace_names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class LsResult:
+class LsResult(msgspec.Struct, frozen=True):
     """`text` for stdout (None with --json), `json` the --json object; `no_match` is npm's
     exitCode 1 for args that matched nothing; `problems` in the order found; `root_error` when
     the root package.json could not be parsed (npm throws EJSONPARSE after printing)."""
@@ -70,20 +69,18 @@ class LsResult:
         return None
 
 
-@dataclass(eq=False)
-class _Item:
+class _Item(msgspec.Struct, eq=False):
     """What visiting an entry returns: a label (human) or an object (--json)."""
 
     parent: _Item | None
     include: bool
     name: str = ""
     label: str = ""
-    obj: JsonObject = field(default_factory=dict)
-    children: list[_Item] = field(default_factory=list)
+    obj: JsonObject = msgspec.field(default_factory=dict)
+    children: list[_Item] = msgspec.field(default_factory=list)
 
 
-@dataclass(eq=False)
-class _Entry:
+class _Entry(msgspec.Struct, eq=False):
     """A node as ls.js sees it: an arborist node plus its Symbol properties, or a stand-in."""
 
     node: Node | None  # None for a missing dependency or a deduped copy

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+
+import msgspec
+from msgspec.structs import replace
 
 from snpm.ecmascript.collation import locale_compare_key
 from snpm.errors import SnpmError
@@ -44,8 +46,7 @@ PackumentFetcher = Callable[[str, bool], Awaitable[JsonObject]]
 _SKIPPED = frozenset({"ETARGET", "E403", "E404"})
 
 
-@dataclass(frozen=True, slots=True)
-class OutdatedOptions:
+class OutdatedOptions(msgspec.Struct, frozen=True):
     args: tuple[str, ...] = ()
     all: bool = False
     long: bool = False
@@ -55,8 +56,7 @@ class OutdatedOptions:
     min_release_age_exclude: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class OutdatedRow:
+class OutdatedRow(msgspec.Struct, frozen=True):
     name: str
     path: str | None
     type: str

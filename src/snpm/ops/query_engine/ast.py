@@ -12,8 +12,9 @@ pseudo `:name(arg,arg)`, a selector its nodes joined, the root its selectors joi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 __all__ = ["CONTAINERS", "AstNode", "AttributeMatcher", "ARRAY_DELIMITER"]
 
@@ -30,22 +31,20 @@ class _ArrayDelimiter:
 ARRAY_DELIMITER = _ArrayDelimiter()
 
 
-@dataclass(eq=False, slots=True)
-class AttributeMatcher:
+class AttributeMatcher(msgspec.Struct, eq=False):
     qualified_attribute: str
     operator: str | None = None
     value: str | None = None
     insensitive: bool = False
 
 
-@dataclass(eq=False)
-class AstNode:
+class AstNode(msgspec.Struct, eq=False):
     type: str
     value: str = ""
-    raws: dict[str, Any] = field(default_factory=dict)
+    raws: dict[str, Any] = msgspec.field(default_factory=dict)
     space_before: str = ""
     space_after: str = ""
-    nodes: list[AstNode] = field(default_factory=list)
+    nodes: list[AstNode] = msgspec.field(default_factory=list)
     parent: AstNode | None = None
     # attribute selectors
     attribute: str | None = None
@@ -58,7 +57,7 @@ class AstNode:
     trailing_comma: bool = False
     # @npmcli/query's fix-ups
     nested: AstNode | None = None
-    lookup_properties: list[object] = field(default_factory=list)
+    lookup_properties: list[object] = msgspec.field(default_factory=list)
     attribute_matcher: AttributeMatcher | None = None
     semver_func: str | None = None
     semver_value: str | None = None

@@ -16,7 +16,8 @@ for unresolved edges. `:outdated` and `:vuln` ask the registry through the conte
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from snpm.ecmascript.collation import locale_compare_key
 from snpm.errors import SnpmError
@@ -35,8 +36,7 @@ PackumentGetter = Callable[[str], Awaitable[JsonObject]]
 AdvisoryGetter = Callable[[JsonObject], Awaitable[JsonObject]]
 
 
-@dataclass
-class QueryContext:
+class QueryContext(msgspec.Struct):
     """What the query needs from outside the tree, and the per-node queryContext objects."""
 
     packument: PackumentGetter | None = None
@@ -44,7 +44,7 @@ class QueryContext:
     warn: Callable[[str, str], None] = lambda _title, _message: None
     before_ms: float | None = None
     release_age_excluded: Callable[[str], bool] = lambda _name: False
-    contexts: dict[Node, JsonObject] = field(default_factory=dict)
+    contexts: dict[Node, JsonObject] = msgspec.field(default_factory=dict)
     vuln_cache: JsonObject | None = None
 
     def query_context(self, node: Node) -> JsonObject:

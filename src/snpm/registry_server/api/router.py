@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+import msgspec
 from aiohttp import web
 
 from snpm.registry_server.services.permissions import Actor
@@ -44,8 +44,7 @@ class Otp(enum.Enum):
     HANDLER = "handler"
 
 
-@dataclass(frozen=True, slots=True)
-class RequestContext:
+class RequestContext(msgspec.Struct, frozen=True):
     actor: Actor | None
     params: dict[str, str]
     base_url: str
@@ -59,25 +58,22 @@ class RequestContext:
 Handler = Callable[[web.Request, RequestContext], Awaitable[web.StreamResponse]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Segment:
+class _Segment(msgspec.Struct, frozen=True):
     literal: str  # the whole segment, or the literal prefix of a variable segment
     variable: str | None = None  # name of the captured value
     package: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(msgspec.Struct, frozen=True):
     method: str
     pattern: str
     handler: Handler
     access: Access
-    segments: tuple[_Segment, ...] = field(default=(), repr=False)
+    segments: tuple[_Segment, ...] = ()
     otp: Otp = Otp.DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
-class RouteMatch:
+class RouteMatch(msgspec.Struct, frozen=True):
     route: Route
     params: dict[str, str]
 

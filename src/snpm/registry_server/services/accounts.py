@@ -17,9 +17,9 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
+import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -70,8 +70,7 @@ def validate_password(password: str) -> None:
         raise bad_request(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long")
 
 
-@dataclass(frozen=True, slots=True)
-class LoginResult:
+class LoginResult(msgspec.Struct, frozen=True):
     user: UserRecord
     token: IssuedToken
     created: bool

@@ -19,9 +19,10 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import msgspec
 
 from snpm import semver
 from snpm.json_types import JsonObject, JsonValue
@@ -107,8 +108,7 @@ def _read_file(path: Path, stamp: str) -> list[AdvisoryRecord]:
     return advisories_from_json(data, stamp)
 
 
-@dataclass(frozen=True, slots=True)
-class _FileSnapshot:
+class _FileSnapshot(msgspec.Struct, frozen=True):
     mtime_ns: int
     by_name: Mapping[str, tuple[AdvisoryRecord, ...]]
 

@@ -27,7 +27,6 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -59,8 +58,7 @@ _RETRY_STATUSES = frozenset({0, 408, 429})
 _STOP_GRACE = 5.0
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryPolicy:
+class DeliveryPolicy(msgspec.Struct, frozen=True):
     # seconds one POST may take (connecting included)
     timeout: float = 10.0
     # wait before the 2nd, 3rd, … attempt; after the last one the delivery is dropped

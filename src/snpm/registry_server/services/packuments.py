@@ -18,7 +18,6 @@ import asyncio
 import gzip
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import msgspec
 
@@ -31,8 +30,7 @@ __all__ = ["GZIP_MIN_BYTES", "PackumentRenderer", "RenderedPackument", "absolute
 _encoder = msgspec.json.Encoder()
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedPackument:
+class RenderedPackument(msgspec.Struct, frozen=True):
     body: bytes
     etag: str
     content_type: str

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.json_types import JsonValue
 from snpm.packument import maintainers
@@ -38,8 +39,7 @@ __all__ = [
 _ORG_MANAGERS = ("owner", "admin")
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
+class Actor(msgspec.Struct, frozen=True):
     """An authenticated user. `token_key` is None for Basic (user:password) credentials.
 
     `tfa_mode` is the account's enforced two-factor mode (None when off); `bypass_2fa` marks a
@@ -66,8 +66,7 @@ class Action(enum.Enum):
     ADMIN = "admin"
 
 
-@dataclass(frozen=True, slots=True)
-class PackageFacts:
+class PackageFacts(msgspec.Struct, frozen=True):
     """What the rules need to know about a package (`exists` False for a name not yet used)."""
 
     name: str

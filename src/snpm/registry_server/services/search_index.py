@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+
+import msgspec
 
 from snpm import semver
 from snpm.json_types import JsonObject, JsonValue
@@ -45,8 +46,7 @@ _QUALIFIER = re.compile(r"^(keywords?|author|maintainer|scope|is|not|boost-exact
 _DAY = 86400.0
 
 
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
+class SearchQuery(msgspec.Struct, frozen=True):
     terms: tuple[str, ...] = ()
     # keywords: any of the groups, each group all of its words; none of `keywords_not`
     keyword_groups: tuple[tuple[str, ...], ...] = ()
@@ -54,8 +54,8 @@ class SearchQuery:
     authors: tuple[str, ...] = ()
     maintainers: tuple[str, ...] = ()
     scope: str | None = None
-    required: frozenset[str] = field(default_factory=frozenset)  # is:…
-    excluded: frozenset[str] = field(default_factory=frozenset)  # not:…
+    required: frozenset[str] = msgspec.field(default_factory=frozenset)  # is:…
+    excluded: frozenset[str] = msgspec.field(default_factory=frozenset)  # not:…
     boost_exact: bool = True
 
 

@@ -15,8 +15,9 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from snpm.json_types import JsonObject
 from snpm.packument import format_time, parse_time
@@ -71,8 +72,7 @@ def ip_allowed(client_ip: str | None, cidrs: Sequence[str]) -> bool:
     return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
-@dataclass(frozen=True, slots=True)
-class IssuedToken:
+class IssuedToken(msgspec.Struct, frozen=True):
     """A freshly created token: the one moment the secret itself exists outside the client."""
 
     token: str

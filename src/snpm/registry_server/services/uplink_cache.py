@@ -26,7 +26,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
@@ -68,8 +67,7 @@ class UplinkUnreachableError(Exception):
     """The uplink could not be reached (refused, reset, timed out, name not resolved)."""
 
 
-@dataclass(frozen=True, slots=True)
-class UplinkReply:
+class UplinkReply(msgspec.Struct, frozen=True):
     status: int
     body: bytes = b""
     etag: str | None = None
@@ -89,8 +87,7 @@ class Uplink(Protocol):
     async def close(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class ProxiedPackument:
+class ProxiedPackument(msgspec.Struct, frozen=True):
     """A cached packument to serve; `entry` is set when it was just fetched (already decoded)."""
 
     head: CachedHead

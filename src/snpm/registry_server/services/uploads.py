@@ -17,7 +17,8 @@ import hashlib
 import json
 import re
 import zlib
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm import integrity as sri
 from snpm import semver
@@ -39,14 +40,12 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-@dataclass(frozen=True, slots=True)
-class UploadLimits:
+class UploadLimits(msgspec.Struct, frozen=True):
     max_tarball_size: int
     max_unpacked_size: int
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
+class Upload(msgspec.Struct, frozen=True):
     """A checked publish: the version document to store (without `dist.tarball`) and its tarball."""
 
     name: str
@@ -174,8 +173,7 @@ def _is_unsafe(path: str) -> bool:
     return ".." in path.replace("\\", "/").split("/")
 
 
-@dataclass(frozen=True, slots=True)
-class _TarballFacts:
+class _TarballFacts(msgspec.Struct, frozen=True):
     manifest: JsonObject
     file_count: int
     unpacked_size: int

@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from snpm.packument import format_time
 from snpm.registry_server.services.accounts import AccountService
@@ -37,8 +38,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class WebLoginStart:
+class WebLoginStart(msgspec.Struct, frozen=True):
     login_id: str
     done_id: str
 

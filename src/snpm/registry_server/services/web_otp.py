@@ -21,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from snpm.packument import format_time
 from snpm.registry_server.services.errors import RegistryError, bad_request, not_found
@@ -49,8 +50,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class WebOtpStart:
+class WebOtpStart(msgspec.Struct, frozen=True):
     """The two secrets of a new session: the browser page's id and npm's poll id."""
 
     auth_id: str

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+import msgspec
 
 from snpm.json_types import JsonObject
 from snpm.registry_server.storage.hooks import HookDelivery, HookPage, HookRecord
@@ -73,8 +74,7 @@ def next_revision(previous: str | None, body: bytes) -> str:
     return f"{serial + 1}-{hashlib.sha256(body).hexdigest()[:32]}"
 
 
-@dataclass(frozen=True, slots=True)
-class StoredPackage:
+class StoredPackage(msgspec.Struct, frozen=True):
     """A package's full packument as stored: `dist.tarball` holds the path below the registry URL,
     and `_id`/`_rev` are not part of `document` (the revision lives beside it)."""
 
@@ -91,8 +91,7 @@ class StoredPackage:
         return self.access == "restricted"
 
 
-@dataclass(frozen=True, slots=True)
-class PackageHead:
+class PackageHead(msgspec.Struct, frozen=True):
     """A package's revision and policies, without its document (cheap to read)."""
 
     rev: str
@@ -100,8 +99,7 @@ class PackageHead:
     mfa: str = "none"
 
 
-@dataclass(frozen=True, slots=True)
-class PackageState:
+class PackageState(msgspec.Struct, frozen=True):
     """What a transform sees: the current package (None for an unused name) and every version
     number ever published under the name, unpublished ones included (versions are immutable)."""
 
@@ -109,8 +107,7 @@ class PackageState:
     published_versions: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class StagedTarball:
+class StagedTarball(msgspec.Struct, frozen=True):
     """An uploaded tarball written (and fsynced) to the backend's staging area."""
 
     path: Path
@@ -119,15 +116,13 @@ class StagedTarball:
     shasum: str
 
 
-@dataclass(frozen=True, slots=True)
-class NewTarball:
+class NewTarball(msgspec.Struct, frozen=True):
     filename: str
     version: str
     staged: StagedTarball
 
 
-@dataclass(frozen=True, slots=True)
-class PackageChange:
+class PackageChange(msgspec.Struct, frozen=True):
     """The outcome of a transform. `document` None deletes the package (and all its tarballs).
 
     `changed` False means "nothing to write": the backend commits nothing and keeps the revision.
@@ -149,8 +144,7 @@ class PackageChange:
 PackageTransform = Callable[[PackageState], PackageChange]
 
 
-@dataclass(frozen=True, slots=True)
-class TarballRecord:
+class TarballRecord(msgspec.Struct, frozen=True):
     name: str
     filename: str
     version: str
@@ -163,8 +157,7 @@ class TarballRecord:
     restricted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class UserRecord:
+class UserRecord(msgspec.Struct, frozen=True):
     name: str
     email: str
     password_hash: str
@@ -184,8 +177,7 @@ class UserRecord:
         return tfa.mode if tfa is not None and not tfa.pending else None
 
 
-@dataclass(frozen=True, slots=True)
-class TokenRecord:
+class TokenRecord(msgspec.Struct, frozen=True):
     """A token as stored: never the token itself, only its sha512 hex and a short listing prefix."""
 
     key: str
@@ -203,8 +195,7 @@ class TokenRecord:
     bypass_2fa: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class TokenPage:
+class TokenPage(msgspec.Struct, frozen=True):
     tokens: tuple[TokenRecord, ...]
     total: int
 

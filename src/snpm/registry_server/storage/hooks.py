@@ -24,7 +24,8 @@ as given: the registry signs each delivery with them (HMAC), so they cannot be h
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.json_types import JsonObject, JsonValue
 from snpm.packument import dist_tags, maintainers, object_field, versions
@@ -44,8 +45,7 @@ __all__ = [
 HOOK_TYPES: tuple[str, ...] = ("package", "scope", "owner")
 
 
-@dataclass(frozen=True, slots=True)
-class HookRecord:
+class HookRecord(msgspec.Struct, frozen=True):
     """A hook. `last_delivery` (an ISO time) and `response_code` describe the latest attempt."""
 
     id: str
@@ -60,14 +60,12 @@ class HookRecord:
     response_code: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class HookPage:
+class HookPage(msgspec.Struct, frozen=True):
     hooks: tuple[HookRecord, ...]
     total: int
 
 
-@dataclass(frozen=True, slots=True)
-class HookEvent:
+class HookEvent(msgspec.Struct, frozen=True):
     event: str
     change: JsonObject
 
@@ -75,8 +73,7 @@ class HookEvent:
         return {"event": self.event, "change": self.change}
 
 
-@dataclass(frozen=True, slots=True)
-class HookDelivery:
+class HookDelivery(msgspec.Struct, frozen=True):
     """One event for one hook, claimed by a worker for one attempt (`attempt` counts from 1).
 
     `payload` is the package document as it was after the change (`_id`, `_rev`, then the stored
@@ -94,8 +91,7 @@ class HookDelivery:
     payload: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class HookTargets:
+class HookTargets(msgspec.Struct, frozen=True):
     """What a change to one package is watched through: its name, its scope, its maintainers."""
 
     package: str

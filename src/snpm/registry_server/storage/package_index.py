@@ -8,7 +8,8 @@ Pure, so every backend derives exactly the same rows, and a migration can backfi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from snpm.json_types import JsonObject, JsonValue
 from snpm.packument import dist_tags, latest_version, maintainers, object_field, time_map
@@ -17,8 +18,7 @@ from snpm.spec import scope_of
 __all__ = ["PackageIndex", "index_package"]
 
 
-@dataclass(frozen=True, slots=True)
-class PackageIndex:
+class PackageIndex(msgspec.Struct, frozen=True):
     scope: str | None  # without the `@`
     summary: JsonObject
     # the searched text, column by column (an FTS index weighs them) and as one lowercase string

@@ -11,8 +11,9 @@ Vocabulary is npm's: org roles are `owner`, `admin`, `developer`; team grants ar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from snpm.json_types import JsonObject
 
@@ -49,22 +50,19 @@ TEAM_PERMISSIONS: tuple[str, ...] = ("read-only", "read-write")
 ACCESS_LEVELS: tuple[str, ...] = ("public", "restricted")
 
 
-@dataclass(frozen=True, slots=True)
-class OrgRecord:
+class OrgRecord(msgspec.Struct, frozen=True):
     name: str
     created: str
 
 
-@dataclass(frozen=True, slots=True)
-class TeamRecord:
+class TeamRecord(msgspec.Struct, frozen=True):
     org: str
     name: str
     description: str
     created: str
 
 
-@dataclass(frozen=True, slots=True)
-class TeamGrant:
+class TeamGrant(msgspec.Struct, frozen=True):
     """A team's permission on one package."""
 
     org: str
@@ -73,8 +71,7 @@ class TeamGrant:
     permission: str
 
 
-@dataclass(frozen=True, slots=True)
-class Grants:
+class Grants(msgspec.Struct, frozen=True):
     """What one user holds over one package, beyond its maintainer list: who owns the package's
     scope, the user's role in the scope's org (if it is an org), and the best permission any of the
     user's teams has on the package."""
@@ -85,8 +82,7 @@ class Grants:
     team_permission: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TwoFactorState:
+class TwoFactorState(msgspec.Struct, frozen=True):
     """A user's TOTP enrolment. `pending` until the first code confirms it; `last_counter` is the
     newest TOTP time step accepted (an older code is refused once a newer one was used)."""
 
@@ -96,8 +92,7 @@ class TwoFactorState:
     last_counter: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class WebLoginRecord:
+class WebLoginRecord(msgspec.Struct, frozen=True):
     """A `npm login --auth-type=web` session. Only hashes of the two secrets are kept: the login id
     (in the browser's URL) and the done id (npm polls it); `user` is set once the browser step
     succeeded."""
@@ -110,8 +105,7 @@ class WebLoginRecord:
     user: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AdvisoryRecord:
+class AdvisoryRecord(msgspec.Struct, frozen=True):
     """A security advisory for one package, in the bulk audit endpoint's vocabulary."""
 
     id: int | None
@@ -139,8 +133,7 @@ class AdvisoryRecord:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class SearchEntry:
+class SearchEntry(msgspec.Struct, frozen=True):
     """One package as the search index holds it: `summary` is built by `package_index.summarize`."""
 
     name: str
@@ -148,8 +141,7 @@ class SearchEntry:
     summary: JsonObject
 
 
-@dataclass(frozen=True, slots=True)
-class CachedHead:
+class CachedHead(msgspec.Struct, frozen=True):
     """What the uplink cache knows about one packument without its document: the revision of the
     stored form (a digest of its content), the uplink's ETag and when the uplink last confirmed it
     (a Unix time; a 304 moves it too)."""
@@ -161,11 +153,10 @@ class CachedHead:
     fetched: float
 
 
-@dataclass(frozen=True, slots=True)
-class CachedPackument:
+class CachedPackument(msgspec.Struct, frozen=True):
     """A packument as fetched from the uplink, with `dist.tarball` rewritten to this registry's
     relative path; `origins` keeps each tarball file's uplink URL (where it is fetched from)."""
 
     head: CachedHead
     document: JsonObject
-    origins: Mapping[str, str] = field(default_factory=dict)
+    origins: Mapping[str, str] = msgspec.field(default_factory=dict)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from snpm.json_types import JsonValue
 from snpm.packument import latest_version, object_field
@@ -59,12 +60,11 @@ def _modified(entry: SearchEntry) -> str:
     return _stamp(entry)[1]
 
 
-@dataclass
-class _Snapshot:
-    entries: dict[str, SearchEntry] = field(default_factory=dict)
-    stamps: dict[str, tuple[str, str]] = field(default_factory=dict)
-    depends_on: dict[str, frozenset[str]] = field(default_factory=dict)
-    dependents: dict[str, set[str]] = field(default_factory=dict)
+class _Snapshot(msgspec.Struct):
+    entries: dict[str, SearchEntry] = msgspec.field(default_factory=dict)
+    stamps: dict[str, tuple[str, str]] = msgspec.field(default_factory=dict)
+    depends_on: dict[str, frozenset[str]] = msgspec.field(default_factory=dict)
+    dependents: dict[str, set[str]] = msgspec.field(default_factory=dict)
     checked: float | None = None
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import msgspec
 
 from snpm import semver
 from snpm.errors import SnpmError
@@ -40,23 +41,20 @@ def http_url(value: object) -> str | None:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class VersionRow:
+class VersionRow(msgspec.Struct, frozen=True):
     version: str
     published: str  # ISO time, or ""
     tags: tuple[str, ...]
     deprecated: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DependencyRow:
+class DependencyRow(msgspec.Struct, frozen=True):
     name: str
     spec: str
     kind: str  # dependencies / optionalDependencies / peerDependencies / devDependencies
 
 
-@dataclass(frozen=True, slots=True)
-class PackageView:
+class PackageView(msgspec.Struct, frozen=True):
     name: str
     version: str  # the version shown (the latest on the package page)
     latest: str | None

@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import msgspec
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -61,8 +61,7 @@ def _segment(text: str) -> str:
     return quote(text, safe="@")
 
 
-@dataclass(frozen=True, slots=True)
-class Links:
+class Links(msgspec.Struct, frozen=True):
     """Every URL of the site, below `prefix` (`""` or a proxy's sub-path such as `/npm`)."""
 
     prefix: str
@@ -172,8 +171,7 @@ def html_response(
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8", headers=headers)
 
 
-@dataclass(frozen=True, slots=True)
-class StaticFile:
+class StaticFile(msgspec.Struct, frozen=True):
     body: bytes
     content_type: str
     version: str

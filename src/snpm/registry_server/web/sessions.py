@@ -21,9 +21,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import msgspec
 from aiohttp import web
 
 from snpm.registry_server.api.router import RequestContext
@@ -57,8 +57,7 @@ def form_token(csrf_cookie: str, session_token: str | None) -> str:
     return hashlib.sha256(f"snpm-form\0{csrf_cookie}\0{session_token or ''}".encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Visit:
+class Visit(msgspec.Struct, frozen=True):
     """One request's view of the browser: the signed-in person (if any) and the form token."""
 
     links: Links

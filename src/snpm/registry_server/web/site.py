@@ -16,10 +16,10 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
+import msgspec
 from aiohttp import web
 
 from snpm.registry_server.api.access_log import redacted_path
@@ -69,8 +69,7 @@ class Who(enum.Enum):
     USER = "user"
 
 
-@dataclass(frozen=True, slots=True)
-class Form:
+class Form(msgspec.Struct, frozen=True):
     """A submitted form's fields (the first value of each)."""
 
     fields: Mapping[str, str]

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import platform
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
+
+import msgspec
 
 from snpm import semver
 from snpm.errors import SnpmError
@@ -37,8 +38,7 @@ _ARCH = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Platform:
+class Platform(msgspec.Struct, frozen=True):
     os: str
     cpu: str
     libc: str | None

@@ -8,8 +8,9 @@ picks versions); the builder itself uses the versions for engine checks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
+
+import msgspec
 
 from snpm.errors import SnpmError
 
@@ -19,8 +20,7 @@ INSTALL_STRATEGIES: Final = ("hoisted", "nested", "shallow", "linked")
 SAVE_TYPES: Final = ("prod", "dev", "optional", "peer", "peerOptional")
 
 
-@dataclass(frozen=True, slots=True)
-class IdealTreeOptions:
+class IdealTreeOptions(msgspec.Struct, frozen=True):
     # what the user asked for
     add: tuple[str, ...] = ()
     rm: tuple[str, ...] = ()

@@ -4,8 +4,9 @@ log, and the requests the save step needs (which specs were added to which packa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from snpm.json_types import JsonObject
 from snpm.spec import PackageSpec
@@ -22,8 +23,7 @@ __all__ = ["DeleteRequest", "IdealTree", "ResolvedAdd", "TreeLog", "TreeWarning"
 TreeLog = Callable[[str, str, str], None]
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteRequest:
+class DeleteRequest(msgspec.Struct, frozen=True):
     """`npm uninstall <name>`: an explicit request that removed a dependency of `from_`."""
 
     from_: Node
@@ -31,8 +31,7 @@ class DeleteRequest:
     action: str = "DELETE"
 
 
-@dataclass(frozen=True, slots=True)
-class TreeWarning:
+class TreeWarning(msgspec.Struct, frozen=True):
     """A warning npm logs while building (`ERESOLVE`, `EBADENGINE`, `idealTree`, `old lockfile`…)
     with arborist's explanation object when it has one."""
 
@@ -41,8 +40,7 @@ class TreeWarning:
     explanation: JsonObject | None = None
 
 
-@dataclass(slots=True)
-class ResolvedAdd:
+class ResolvedAdd(msgspec.Struct):
     """An `add` spec with its name found (npm's `_resolvedAdd` entries)."""
 
     name: str
@@ -51,16 +49,15 @@ class ResolvedAdd:
     tree: Node
 
 
-@dataclass(slots=True)
-class IdealTree:
+class IdealTree(msgspec.Struct):
     """The result: the tree (with its lockfile `meta`) and what the save step needs."""
 
     root: Node
     meta: TreeMeta
     options: IdealTreeOptions
-    explicit_requests: list[Edge | DeleteRequest] = field(default_factory=list)
-    resolved_add: list[ResolvedAdd] = field(default_factory=list)
-    warnings: list[TreeWarning] = field(default_factory=list)
+    explicit_requests: list[Edge | DeleteRequest] = msgspec.field(default_factory=list)
+    resolved_add: list[ResolvedAdd] = msgspec.field(default_factory=list)
+    warnings: list[TreeWarning] = msgspec.field(default_factory=list)
     package_indent: str | None = None
     package_newline: str | None = None
     manifest_requests: int = 0
