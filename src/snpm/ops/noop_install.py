@@ -45,10 +45,9 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import msgspec
 
 from snpm.lockfile.hidden import (
     HIDDEN_LOCKFILE,
@@ -88,7 +87,8 @@ _QUIET_LEVELS = frozenset({"silent", "error", "warn", "notice"})
 _WHOLE_TREE_TITLES = frozenset({"EBADENGINE", "install-scripts"})
 
 
-class NoopHit(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class NoopHit:
     """A stamp that still holds: the install has nothing to do but show `alerts` (level, title,
     text) and its summary."""
 

@@ -6,24 +6,24 @@ imports nothing else, so the no-op install (snpm.ops.noop_install) can print it 
 from __future__ import annotations
 
 import math
-
-import msgspec
+from dataclasses import dataclass, field
 
 from snpm.json_types import JsonObject
 
 __all__ = ["ReifySummary", "changed_message", "format_ms", "funding_lines", "summary_json"]
 
 
-class ReifySummary(msgspec.Struct):
+@dataclass(slots=True)
+class ReifySummary:
     """reify-output.js `summary`."""
 
-    add: list[JsonObject] = msgspec.field(default_factory=list)
+    add: list[JsonObject] = field(default_factory=list)
     added: int = 0
     audited: int = 0
-    change: list[JsonObject] = msgspec.field(default_factory=list)
+    change: list[JsonObject] = field(default_factory=list)
     changed: int = 0
     funding: int = 0
-    remove: list[JsonObject] = msgspec.field(default_factory=list)
+    remove: list[JsonObject] = field(default_factory=list)
     removed: int = 0
 
 

@@ -101,6 +101,11 @@ def test_importing_install_leaves_the_optional_modules_unloaded() -> None:
         ),
         # `snpm --version` and `snpm config get` load the config: still no event loop or msgspec
         (("snpm.cli.main", "snpm.config"), ("asyncio", "msgspec", "snpm.semver", "snpm.spec", "snpm.ops")),
+        # `snpm install` with nothing to do answers from its stamp: no event loop, msgspec or engine
+        (
+            ("snpm.cli.main", "snpm.config", "snpm.cli.noop", "snpm.ops.noop_install"),
+            ("asyncio", "msgspec", "snpm.tree", "snpm.spec", "snpm.ops.reify_session"),
+        ),
         # `snpm run x` needs the script runner, not the tree engine (only -w/-ws map workspaces)
         (
             ("snpm.cli.main", "snpm.cli.commands.run", "snpm.ops.scripts"),
@@ -113,7 +118,7 @@ def test_importing_install_leaves_the_optional_modules_unloaded() -> None:
             ),
         ),
     ],
-    ids=["cli-main", "config", "run"],
+    ids=["cli-main", "config", "noop-install", "run"],
 )
 def test_other_entry_points_stay_lean(imports: tuple[str, ...], absent: tuple[str, ...]) -> None:
     modules, _ = _probe(imports)
