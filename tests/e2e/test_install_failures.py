@@ -265,3 +265,28 @@ def test_a_folder_without_a_name_fails_as_npm_and_changes_nothing(
         == ["npm error Cannot read properties of undefined (reading 'spec')"]
     )
     assert project_state(snpm_world.project) == before
+
+
+@pytest.mark.parametrize("spec", [1, None, {"version": "1.0.0"}], ids=["number", "null", "object"])
+def test_a_dependency_spec_that_is_not_a_string(
+    spec: object, universe: tuple[ScenarioRegistry, Slow], tmp_path: Path
+) -> None:
+    """npm's Edge refuses it ("must provide string spec") before anything is fetched; snpm used to
+    turn it into a string and try to install `a@1`."""
+    registry, _slow = universe
+    npm_world, snpm_world = installed_pair(tmp_path, registry)
+    for world in (npm_world, snpm_world):
+        manifest = json.loads((world.project / "package.json").read_text())
+        manifest["dependencies"]["a"] = spec
+        (world.project / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    before = project_state(snpm_world.project)
+    for args in (["install"], ["ls"]):
+        npm_done = npm_world.run(args)
+        snpm_done = snpm_world.run(args)
+        assert npm_done.returncode == snpm_done.returncode == 1, snpm_done.stderr
+        assert (
+            error_lines(snpm_done.stderr, snpm_world)
+            == error_lines(npm_done.stderr, npm_world)
+            == ["npm error must provide string spec"]
+        )
+    assert project_state(snpm_world.project) == before

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from snpm.errors import SnpmError
 from snpm.json_types import JsonValue
 from snpm.tree.edge import Edge
 
@@ -74,8 +75,6 @@ def _load_dep_type(node: Node, deps: JsonValue, dep_type: str, ad: Mapping[str, 
 def _spec_string(spec: JsonValue) -> str:
     if isinstance(spec, str):
         return spec
-    # npm's Edge throws on non-string specs; package-json normalisation leaves them, so mirror
-    # what String() would give for the common hand-edited mistakes (numbers)
-    if isinstance(spec, bool) or spec is None:
-        return str(spec).lower() if spec is not None else "null"
-    return str(spec)
+    # npm's Edge throws on a spec that is not a string (package-json normalisation leaves a number
+    # or an object in place): the install stops with "must provide string spec", nothing fetched
+    raise SnpmError("must provide string spec")
