@@ -86,6 +86,20 @@ def _nothing(world: World) -> None:
     pass
 
 
+def _install_importing(world: World) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """`snpm install` once more, and the modules it imported (`-X importtime`)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "snpm", "install"],
+        cwd=world.project,
+        env=world.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done, {line.rpartition("|")[2].strip() for line in done.stderr.splitlines() if "|" in line}
+
+
 def test_unchanged_project_answers_from_the_stamp(registry: ScenarioRegistry, tmp_path: Path) -> None:
     worlds = _twins(tmp_path, registry, pkg(dependencies={"a": "^1.0.0", "funded": "1.0.0"}))
     problems, noop = _again(worlds, _nothing)
@@ -96,16 +110,7 @@ def test_unchanged_project_answers_from_the_stamp(registry: ScenarioRegistry, tm
     assert problems == [] and noop
     # without loading the engine (nor asyncio: nothing is fetched)
     snpm_world = worlds[1]
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "snpm", "install"],
-        cwd=snpm_world.project,
-        env=snpm_world.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    imported = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines() if "|" in line}
+    done, imported = _install_importing(snpm_world)
     assert "up to date" in done.stdout
     assert "snpm.ops.noop_install" in imported
     assert not {"asyncio", "snpm.tree.ideal.build", "snpm.ops.reify_session", "msgspec"} & imported
@@ -325,16 +330,7 @@ def test_install_from_the_lockfile_over_a_warm_store(registry: ScenarioRegistry,
     assert not noop
     snpm_world = worlds[1]
     _drop_node_modules(snpm_world)
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "snpm", "install"],
-        cwd=snpm_world.project,
-        env=snpm_world.env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    imported = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines() if "|" in line}
+    done, imported = _install_importing(snpm_world)
     assert "added 3 packages" in done.stdout
     assert (snpm_world.project / "node_modules" / ".bin" / "a-cli").exists()
     assert "snpm.ops.reify_session" in imported
