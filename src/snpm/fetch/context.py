@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal, ParamSpec, Protocol, TypeVar
 
 import msgspec
 
-from snpm.fetch.options import FetchOptions, default_cpu_workers
+from snpm.fetch.options import FetchOptions, cpu_pool, default_cpu_workers
 from snpm.fetch.packuments import PackumentCache
 from snpm.json_types import JsonObject
 from snpm.registry_client import RegistryClient
@@ -73,7 +73,7 @@ class FetchContext(msgspec.Struct):
     async def cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn` in the thread pool."""
         if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=default_cpu_workers(), thread_name_prefix="snpm-fetch")
+            self.pool = cpu_pool()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, lambda: fn(*args, **kwargs))
 

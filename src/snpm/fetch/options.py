@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 import msgspec
@@ -20,9 +20,13 @@ from snpm import NPM_VERSION
 from snpm.config import Config, JsDate
 from snpm.config.definitions import DEFINITIONS, node_version
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 __all__ = [
     "AllowPolicy",
     "FetchOptions",
+    "cpu_pool",
     "default_cpu_workers",
     "fetch_options",
     "process_umask",
@@ -36,6 +40,13 @@ _UMASK_LINE = re.compile(r"^Umask:\s*([0-7]+)\s*$", re.MULTILINE)
 def default_cpu_workers() -> int:
     """Threads for the fetchers' CPU and file-system work (gunzip, hashing, linking from the store)."""
     return max(2, min(4, os.cpu_count() or 2))
+
+
+def cpu_pool() -> ThreadPoolExecutor:
+    """The fetchers' thread pool (see `default_cpu_workers`)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=default_cpu_workers(), thread_name_prefix="snpm-fetch")
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +88,12 @@ class FetchOptions(msgspec.Struct, frozen=True):
     process_umask: int = 0o022
     git: str = "git"
     allow: Mapping[str, AllowPolicy] = msgspec.field(default_factory=dict)
+
+    @property
+    def allows_every_kind(self) -> bool:
+        """No allow-* policy could refuse a kind of spec (all are `all`, the default): what works
+        from an integrity alone (linking from the store, prefetching) may skip the spec."""
+        return all(policy == "all" for policy in self.allow.values())
 
     @property
     def registry_base(self) -> str:

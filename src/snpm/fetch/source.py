@@ -377,7 +377,7 @@ class FetchSource:
         Only when no allow-* policy could refuse a kind of spec (all are `all`, the default), since
         this never looks at what kind of spec the package came from."""
         cache_dir = self.ctx.cache_dir
-        if cache_dir is None or any(policy != "all" for policy in self.options.allow.values()):
+        if cache_dir is None or not self.options.allows_every_kind:
             return False
         from snpm.fetch.store import materialize
 
@@ -390,11 +390,7 @@ class FetchSource:
         dropped here; that `extract` meets it again and reports it. Only while no allow-* policy
         could refuse it. The store is addressed by integrity, so what is stored is always right."""
         cache_dir = self.ctx.cache_dir
-        if (
-            cache_dir is None
-            or integrity in self._storing
-            or any(policy != "all" for policy in self.options.allow.values())
-        ):
+        if cache_dir is None or integrity in self._storing or not self.options.allows_every_kind:
             return
         from snpm.cache.store import has_package
         from snpm.fetch.remote import RemoteFetcher

@@ -242,16 +242,13 @@ class ReifySession:
         no registry client, so an install from a lockfile over a warm store loads none of it."""
         if self._source is not None:
             return await self._source.link_stored(integrity, Path(dest))
-        if any(policy != "all" for policy in self.fetch_options.allow.values()):
+        if not self.fetch_options.allows_every_kind:
             return False
+        from snpm.fetch.options import cpu_pool
         from snpm.fetch.store import materialize
 
         if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            from snpm.fetch.options import default_cpu_workers
-
-            self._pool = ThreadPoolExecutor(default_cpu_workers(), thread_name_prefix="snpm-fetch")
+            self._pool = cpu_pool()
         loop = asyncio.get_running_loop()
         linked: bool = await loop.run_in_executor(
             self._pool, materialize, self.cache_dir, integrity, Path(dest)
