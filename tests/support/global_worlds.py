@@ -154,6 +154,18 @@ def _normalized(text: str, world: World) -> str:
     return _DURATION.sub(" in <duration>", text).replace(str(world.root), "<world>")
 
 
+_PLAN_LINE = re.compile(r"^(?:add|remove|change) ")
+
+
+def _plan_lines_sorted(text: str) -> str:
+    """A dry run's `add`/`remove`/`change` lines in sorted order, the rest as it is. npm lists
+    siblings in the order readdir gives its folders, which is the order its own concurrent
+    extraction happened to create them in; snpm loads them sorted."""
+    lines = text.split("\n")
+    plan = iter(sorted(line for line in lines if _PLAN_LINE.match(line)))
+    return "\n".join(next(plan) if _PLAN_LINE.match(line) else line for line in lines)
+
+
 def _log_lines(stderr: str, world: World) -> list[str]:
     lines = []
     for level, message in _HEADING.findall(stderr):
@@ -179,6 +191,8 @@ def compare_step(
             f"npm stderr:\n{npm_done.stderr[-2000:]}\nsnpm stderr:\n{snpm_done.stderr[-2000:]}"
         )
     npm_out, snpm_out = _normalized(npm_done.stdout, npm_world), _normalized(snpm_done.stdout, snpm_world)
+    if "--dry-run" in one.args:
+        npm_out, snpm_out = _plan_lines_sorted(npm_out), _plan_lines_sorted(snpm_out)
     if npm_out != snpm_out:
         problems.append(f"{label}: stdout differs\n--- npm\n{npm_out}\n--- snpm\n{snpm_out}")
     npm_log, snpm_log = _log_lines(npm_done.stderr, npm_world), _log_lines(snpm_done.stderr, snpm_world)
