@@ -11,6 +11,9 @@ Each run gets its own HOME, userconfig, globalconfig and cache (nothing from the
 Reported per case: median wall seconds, CPU seconds (user+sys of the whole process tree) and peak RSS,
 and the ratio snpm/npm. snpm runs from this virtual environment's own entry point (not a PATH shim).
 Audit and funding are off for every tool (`--no-audit --no-fund`): the registry here has no audit.
+Each repetition runs every tool in turn, and the file system is flushed (`sync`) before each timed
+run, so that neither a noisy stretch of the machine nor the previous case's deletions land on one
+tool only.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -121,23 +125,39 @@ class Sandbox:
         self.cache.mkdir(parents=True)
 
 
-def measure(tool: str, project: str, reps: int, scratch: Path) -> dict[str, list[Sample]]:
+def _settled(sample: Callable[[], Sample]) -> Sample:
+    """Flush the file system before a timed run: the deletions that reset a case leave work behind
+    (journal commits and, on a disk mounted with `discard`, the discards), which otherwise lands in
+    the next run's time. A fixed cost like that weighs on a 0.2 s run, not on a 20 s one."""
+    os.sync()
+    return sample()
+
+
+def measure_once(tool: str, box: Sandbox, results: dict[str, list[Sample]]) -> None:
+    """One round of the four cases, in order (each warm case uses the cache the cold one filled)."""
     command = _tool_command(tool)
-    if command is None:
-        return {}
+    assert command is not None
     command = command + _install_args(tool)
-    box = Sandbox(scratch / f"{tool}-{project}", project)
-    results: dict[str, list[Sample]] = {case: [] for case in CASES}
+    box.clear_cache()
+    box.reset_project(lockfile=False, modules=False, tool=tool)
+    results["cold"].append(_settled(lambda: _run(command, box.project, box.env())))
+    box.reset_project(lockfile=True, modules=False, tool=tool)
+    results["warm-lockfile"].append(_settled(lambda: _run(command, box.project, box.env())))
+    box.reset_project(lockfile=False, modules=False, tool=tool)
+    results["warm-nolock"].append(_settled(lambda: _run(command, box.project, box.env())))
+    results["noop"].append(_settled(lambda: _run(command, box.project, box.env())))
+
+
+def measure(tools: list[str], project: str, reps: int, scratch: Path) -> dict[str, dict[str, list[Sample]]]:
+    """`reps` rounds; within each, every tool in turn, so that a slower or faster stretch of the
+    machine falls on all of them rather than on whichever ran then."""
+    present = [tool for tool in tools if _tool_command(tool) is not None]
+    boxes = {tool: Sandbox(scratch / f"{tool}-{project}", project) for tool in present}
+    data: dict[str, dict[str, list[Sample]]] = {tool: {case: [] for case in CASES} for tool in present}
     for _ in range(reps):
-        box.clear_cache()
-        box.reset_project(lockfile=False, modules=False, tool=tool)
-        results["cold"].append(_run(command, box.project, box.env()))
-        box.reset_project(lockfile=True, modules=False, tool=tool)
-        results["warm-lockfile"].append(_run(command, box.project, box.env()))
-        box.reset_project(lockfile=False, modules=False, tool=tool)
-        results["warm-nolock"].append(_run(command, box.project, box.env()))
-        results["noop"].append(_run(command, box.project, box.env()))
-    return results
+        for tool in present:
+            measure_once(tool, boxes[tool], data[tool])
+    return data
 
 
 def _median(samples: list[Sample], field: str) -> float:
@@ -184,7 +204,7 @@ def main() -> int:
     raw: dict[str, dict[str, dict[str, list[dict[str, float]]]]] = {}
     with tempfile.TemporaryDirectory(prefix="snpm-bench-") as scratch:
         for project in args.projects.split(","):
-            data = {tool: measure(tool, project, args.reps, Path(scratch)) for tool in args.tools.split(",")}
+            data = measure(args.tools.split(","), project, args.reps, Path(scratch))
             raw[project] = {t: {c: [asdict(s) for s in v] for c, v in d.items()} for t, d in data.items()}
             lines = report(project, data)
             print("\n".join(lines), flush=True)
