@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -82,10 +83,20 @@ def _run(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
 
 
 class Sandbox:
-    """A home, cache and project folder for one tool on one project."""
+    """A home, cache and project folder for one tool on one project.
 
-    def __init__(self, base: Path, project: str) -> None:
+    What a case resets (the cache, node_modules) is moved into `trash`, not deleted: the benchmark's
+    scratch folder, trash included, is deleted only after every measurement. Why: on ext4 without a
+    journal (this machine's disk), the kernel skips inodes freed in the last 60 s (300 s more while
+    their table block is dirty) when it allocates new ones (ialloc.c `recently_deleted`), reading
+    inode tables to do so; after deleting a 25,000-file cache, `perf` put ~40% of a cold install's
+    CPU time there, for snpm and npm alike. That is a cost of the benchmark's own cleanup, not of
+    installing, and it weighs on a short run far more than on a long one.
+    """
+
+    def __init__(self, base: Path, project: str, trash: Path) -> None:
         self.base = base
+        self.trash = trash
         self.home = base / "home"
         self.cache = base / "cache"
         self.project = base / "project"
@@ -115,14 +126,20 @@ class Sandbox:
         for name in ("package-lock.json", _lockfile(tool)):
             (self.project / name).unlink(missing_ok=True)
         if not modules:
-            shutil.rmtree(self.project / "node_modules", ignore_errors=True)
+            self._discard(self.project / "node_modules")
         shutil.copy(self.source / "package.json", self.project / "package.json")
         if lockfile and tool in ("npm", "snpm"):
             shutil.copy(self.source / "package-lock.json", self.project / "package-lock.json")
 
     def clear_cache(self) -> None:
-        shutil.rmtree(self.cache, ignore_errors=True)
+        self._discard(self.cache)
         self.cache.mkdir(parents=True)
+
+    def _discard(self, folder: Path) -> None:
+        """Move `folder` out of the way (one rename: no inode is freed during the measurements)."""
+        if folder.exists():
+            self.trash.mkdir(parents=True, exist_ok=True)
+            folder.rename(self.trash / uuid.uuid4().hex)
 
 
 def _settled(sample: Callable[[], Sample]) -> Sample:
@@ -152,7 +169,7 @@ def measure(tools: list[str], project: str, reps: int, scratch: Path) -> dict[st
     """`reps` rounds; within each, every tool in turn, so that a slower or faster stretch of the
     machine falls on all of them rather than on whichever ran then."""
     present = [tool for tool in tools if _tool_command(tool) is not None]
-    boxes = {tool: Sandbox(scratch / f"{tool}-{project}", project) for tool in present}
+    boxes = {tool: Sandbox(scratch / f"{tool}-{project}", project, scratch / "trash") for tool in present}
     data: dict[str, dict[str, list[Sample]]] = {tool: {case: [] for case in CASES} for tool in present}
     for _ in range(reps):
         for tool in present:
