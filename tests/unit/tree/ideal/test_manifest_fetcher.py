@@ -1,0 +1,113 @@
+"""The manifest fetcher's gate: what the builder awaits goes before the crawl of prefetches."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from snpm.fetch.base import ResolvedManifest
+from snpm.json_types import JsonObject
+from snpm.spec import PackageSpec, resolve
+from snpm.tree.ideal.manifests import ManifestFetcher
+
+
+class GatedSource:
+    """Answers `name@1.0.0` once its name is released; records the order requests reached it."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.running = 0
+        self.most = 0
+        self._release: dict[str, asyncio.Event] = {}
+
+    def release(self, *names: str) -> None:
+        for name in names:
+            self._event(name).set()
+
+    def _event(self, name: str) -> asyncio.Event:
+        return self._release.setdefault(name, asyncio.Event())
+
+    async def packument(self, name: str, *, full: bool = False) -> JsonObject:
+        raise NotImplementedError
+
+    async def manifest(self, spec: PackageSpec, *, where: Path) -> ResolvedManifest:
+        name = spec.name or ""
+        self.started.append(name)
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            await self._event(name).wait()
+        finally:
+            self.running -= 1
+        return ResolvedManifest({"name": name, "version": "1.0.0"}, None, None, f"{name}@1")
+
+
+def _spec(name: str) -> PackageSpec:
+    return resolve(name, "^1")
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def test_an_awaited_manifest_goes_before_queued_prefetches() -> None:
+    async def scenario() -> list[str]:
+        source = GatedSource()
+        fetcher = ManifestFetcher(source, concurrency=8, prefetch_concurrency=2, speculate=False)
+        for name in ("a", "b", "c", "d"):
+            fetcher.prefetch(_spec(name), "/")
+        await _settle()
+        assert source.started == ["a", "b"]  # two prefetches at once; c and d wait
+        wanted = asyncio.ensure_future(fetcher.fetch(_spec("z"), "/"))
+        await _settle()
+        assert source.started == ["a", "b", "z"]  # awaited: not behind c and d
+        source.release("z")
+        assert (await wanted)["name"] == "z"
+        source.release("a", "b", "c", "d")
+        await _settle()
+        await fetcher.close()
+        return source.started
+
+    assert asyncio.run(scenario()) == ["a", "b", "z", "c", "d"]
+
+
+def test_a_queued_prefetch_that_is_awaited_goes_first() -> None:
+    async def scenario() -> list[str]:
+        source = GatedSource()
+        fetcher = ManifestFetcher(source, concurrency=8, prefetch_concurrency=1, speculate=False)
+        for name in ("a", "b", "c", "d"):
+            fetcher.prefetch(_spec(name), "/")
+        await _settle()
+        wanted = asyncio.ensure_future(fetcher.fetch(_spec("d"), "/"))
+        await _settle()
+        source.release("a", "b", "c", "d")
+        await wanted
+        await _settle()
+        await fetcher.close()
+        return source.started
+
+    # d was last in line; awaited, it runs at once, beside the prefetch already running
+    assert asyncio.run(scenario()) == ["a", "d", "b", "c"]
+
+
+def test_the_limits_hold_and_cancelled_waiters_leave_the_gate_free() -> None:
+    async def scenario() -> None:
+        source = GatedSource()
+        fetcher = ManifestFetcher(source, concurrency=3, prefetch_concurrency=2, speculate=False)
+        for index in range(6):
+            fetcher.prefetch(_spec(f"p{index}"), "/")
+        urgent = [asyncio.ensure_future(fetcher.fetch(_spec(f"u{index}"), "/")) for index in range(3)]
+        await _settle()
+        assert source.most <= 3
+        await fetcher.close()  # cancels every waiting and running request
+        outcomes = await asyncio.gather(*urgent, return_exceptions=True)
+        assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
+        # the gate has no running request left: a new one starts at once
+        later = asyncio.ensure_future(fetcher.fetch(_spec("later"), "/"))
+        await _settle()
+        assert source.started[-1] == "later"
+        source.release("later")
+        assert (await later)["name"] == "later"
+
+    asyncio.run(scenario())
