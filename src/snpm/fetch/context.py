@@ -55,6 +55,9 @@ class PrepareHook(Protocol):
 # Stores waiting at once before worker processes start (each costs an interpreter start, ~50 ms of
 # CPU: worth it for a project's worth of tarballs, not for the one package of `install foo`).
 _WORKERS_AFTER = 4
+# A tarball at least this big starts the workers by itself: unpacked in this process it would hold
+# ~3x its size here (and the GIL for seconds: next.js is 41 MB and 8,700 files).
+BIG_TARBALL = 4 << 20
 
 
 class FetchContext(msgspec.Struct):
@@ -86,11 +89,7 @@ class FetchContext(msgspec.Struct):
 
         self._stores_waiting += 1
         try:
-            workers = self.store_workers
-            if workers is None and self._stores_waiting >= _WORKERS_AFTER:
-                from snpm.fetch.store_workers import StoreWorkers
-
-                workers = self.store_workers = StoreWorkers(default_cpu_workers())
+            workers = self._workers(len(data))
             if workers is not None and workers.available:
                 from snpm.fetch.store_workers import WorkerLostError
 
@@ -105,6 +104,19 @@ class FetchContext(msgspec.Struct):
             )
         finally:
             self._stores_waiting -= 1
+
+    def stores_out_of_process(self, size: int) -> bool:
+        """Whether a store of a `size`-byte tarball would run in a worker process (starting the
+        workers for a big one): its unpacking then costs this process only the tarball's bytes."""
+        workers = self._workers(size)
+        return workers is not None and workers.available
+
+    def _workers(self, size: int) -> StoreWorkers | None:
+        if self.store_workers is None and (self._stores_waiting >= _WORKERS_AFTER or size >= BIG_TARBALL):
+            from snpm.fetch.store_workers import StoreWorkers
+
+            self.store_workers = StoreWorkers(default_cpu_workers())
+        return self.store_workers
 
     @property
     def git(self) -> Git:

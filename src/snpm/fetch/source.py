@@ -36,7 +36,7 @@ import msgspec
 from snpm.errors import SnpmError
 from snpm.fetch.base import ManifestSource, ResolvedManifest
 from snpm.fetch.budget import ByteBudget
-from snpm.fetch.context import FetchContext, LogFn, PrepareHook
+from snpm.fetch.context import BIG_TARBALL, FetchContext, LogFn, PrepareHook
 from snpm.fetch.options import FetchOptions
 from snpm.fetch.packuments import PackumentCache
 from snpm.fetch.registry import RegistryFetcher
@@ -63,15 +63,13 @@ if TYPE_CHECKING:
 __all__ = ["ExtractResult", "FetchSource", "Fetcher"]
 
 _PREFETCH_IN_FLIGHT = 16
-# Compressed bytes being unpacked at once. A tarball is held whole while it is parsed (gzip, tar,
-# each file's bytes: about twice its unpacked size), so two big ones together (next.js, native
-# binaries of 40 MB) would double the peak memory of an install; small ones still go side by side.
+# Compressed bytes being unpacked at once. Unpacked in this process, a tarball is held whole while
+# it is parsed (gzip, tar, each file's bytes: about twice its unpacked size), so two big ones
+# together (next.js, native binaries of 40 MB) would double the peak memory of an install; small
+# ones still go side by side. A tarball a worker process unpacks costs this process only its bytes
+# (and their copy on the way to the worker), so it counts for at most half the budget: a big one
+# (the one that takes longest, so the one to start first) leaves room for the small ones beside it.
 _UNPACK_BUDGET = 24 << 20
-# A background fetch whose tarball is bigger than this waits for the resolution to end before it
-# is unpacked: while the tree is being built the run's packuments are in memory (hundreds of MB on
-# a large project), and unpacking a big tarball then (next.js' native binaries: 40 MB gzipped,
-# 130 MB of file bytes) would stack its peak on theirs.
-_BIG_WHILE_RESOLVING = 4 << 20
 
 
 def _trim_heap() -> None:
@@ -460,8 +458,12 @@ class FetchSource:
         try:
             async with self._slot(fetcher):
                 tarball = await fetcher.tarball()
-            if background and len(tarball.data) > _BIG_WHILE_RESOLVING:
-                # waited for outside every slot: the resolution may itself need one to finish
+            out_of_process = self.ctx.stores_out_of_process(len(tarball.data))
+            if background and len(tarball.data) >= BIG_TARBALL and not out_of_process:
+                # Unpacked in this process while the tree is being built, a big tarball (next.js'
+                # native binaries: 40 MB gzipped, 130 MB of file bytes) would stack its peak on the
+                # run's packuments (hundreds of MB on a large project): it waits for their end,
+                # outside every slot (the resolution may itself need one to finish).
                 self._prefetch_slots.release()
                 gated = False
                 await self._packuments_released.wait()
@@ -475,7 +477,8 @@ class FetchSource:
             cache_dir = self.ctx.cache_dir
             assert cache_dir is not None  # `extract` stores nothing without a cache folder
             options = self.options
-            async with self._unpacking.hold(len(tarball.data)):
+            size = len(tarball.data)
+            async with self._unpacking.hold(min(size, _UNPACK_BUDGET // 2) if out_of_process else size):
                 if gated:
                     self._prefetch_slots.release()
                     gated = False

@@ -571,20 +571,35 @@ class ReifySession:
 
     def _prefetch(self, node: Node) -> None:
         """A node the ideal tree just placed: start getting its tarball into the store. Only
-        registry packages that install on any platform (an optional one that cannot run here is
-        made inert, and never fetched, once the tree is complete)."""
+        registry packages that can run on this platform (an optional one that cannot is made
+        inert, and never fetched, once the tree is complete; one that can is often among the
+        biggest downloads, a native binary)."""
         integrity = node.integrity
         if not integrity or node.is_link or not _extractable(node):
             return
         package = node.package
         resolved = node.resolved
-        if not resolved or package.get("os") or package.get("cpu") or package.get("libc"):
+        if not resolved or not self._runs_here(package):
             return
         url = registry_resolved(
             resolved, str(self.flat.get("registry")), str(self.flat.get("replaceRegistryHost") or "npmjs")
         )
         if url:
             self.source.prefetch(url, name=node.name, integrity=integrity)
+
+    def _runs_here(self, package: JsonObject) -> bool:
+        """npm-install-checks' checkPlatform against the configured `os`/`cpu`/`libc`, as a question."""
+        if not (package.get("os") or package.get("cpu") or package.get("libc")):
+            return True
+        from snpm.tree.ideal.checks import check_platform, current_platform
+
+        flat = self.flat
+        here = current_platform(_opt_str(flat.get("os")), _opt_str(flat.get("cpu")), _opt_str(flat.get("libc")))
+        try:
+            check_platform(package, False, here)
+        except SnpmError:
+            return False
+        return True
 
     async def _extract(self, node: ReifyNode) -> None:
         assert isinstance(node, Node)
