@@ -140,3 +140,20 @@ def test_close_ends_the_processes(tmp_path: Path) -> None:
     for pid in asyncio.run(go()):
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_big_tarball_starts_the_workers_by_itself(tmp_path: Path) -> None:
+    from snpm.fetch.context import BIG_TARBALL
+
+    no_client = cast("RegistryClient", None)
+    options = FetchOptions(registry="http://127.0.0.1:9/")
+    ctx = FetchContext(no_client, tmp_path, options, PackumentCache(no_client))
+    try:
+        # one small tarball is not worth an interpreter start; a big one is (unpacked here it would
+        # hold several times its size in this process, and the GIL for seconds)
+        assert not ctx.stores_out_of_process(1 << 10)
+        assert ctx.store_workers is None
+        assert ctx.stores_out_of_process(BIG_TARBALL)
+        assert ctx.store_workers is not None and ctx.store_workers.available
+    finally:
+        ctx.close()
