@@ -4,8 +4,8 @@ packument cache, git, a small thread pool for CPU work, the log, and the `prepar
 CPU work (gunzip, hashing, tar parsing, writing the store, packing) runs in a pool of a few threads
 (`cpu_workers`, 2–4), so the event loop keeps many downloads in flight while tarballs are unpacked;
 zlib and hashlib release the GIL, so the threads do run in parallel. Adding tarballs to the store
-moves to worker processes once several wait at once (`store`, and `snpm.fetch.store_workers` for
-why): a small install never starts one.
+moves to worker processes once several wait at once, or for one big tarball (`store`, and
+`snpm.fetch.store_workers` for why): a small install never starts one.
 """
 
 from __future__ import annotations
