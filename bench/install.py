@@ -11,9 +11,9 @@ Each run gets its own HOME, userconfig, globalconfig and cache (nothing from the
 Reported per case: median wall seconds, CPU seconds (user+sys of the whole process tree) and peak RSS,
 and the ratio snpm/npm. snpm runs from this virtual environment's own entry point (not a PATH shim).
 Audit and funding are off for every tool (`--no-audit --no-fund`): the registry here has no audit.
-Each repetition runs every tool in turn, and the file system is flushed (`sync`) before each timed
-run, so that neither a noisy stretch of the machine nor the previous case's deletions land on one
-tool only.
+Each repetition runs every tool in turn (a noisy stretch of the machine falls on all of them); what a
+case resets is moved aside rather than deleted (see `Sandbox`), and the file system is flushed (`sync`)
+before each timed run, so that no run pays for the writes or the cleanup of the one before it.
 """
 
 from __future__ import annotations
@@ -143,9 +143,9 @@ class Sandbox:
 
 
 def _settled(sample: Callable[[], Sample]) -> Sample:
-    """Flush the file system before a timed run: the deletions that reset a case leave work behind
-    (journal commits and, on a disk mounted with `discard`, the discards), which otherwise lands in
-    the next run's time. A fixed cost like that weighs on a 0.2 s run, not on a 20 s one."""
+    """Flush the file system before a timed run: the previous run's writes are still being written
+    back (and resets leave work behind), which otherwise lands in this run's time. A fixed cost like
+    that weighs on a 0.2 s run, not on a 20 s one."""
     os.sync()
     return sample()
 
