@@ -594,7 +594,9 @@ class ReifySession:
         from snpm.tree.ideal.checks import check_platform, current_platform
 
         flat = self.flat
-        here = current_platform(_opt_str(flat.get("os")), _opt_str(flat.get("cpu")), _opt_str(flat.get("libc")))
+        here = current_platform(
+            _opt_str(flat.get("os")), _opt_str(flat.get("cpu")), _opt_str(flat.get("libc"))
+        )
         try:
             check_platform(package, False, here)
         except SnpmError:
