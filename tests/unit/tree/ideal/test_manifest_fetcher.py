@@ -28,7 +28,7 @@ class GatedSource:
         return self._release.setdefault(name, asyncio.Event())
 
     async def packument(self, name: str, *, full: bool = False) -> JsonObject:
-        raise NotImplementedError
+        raise AssertionError("the manifest fetcher asks for manifests only")
 
     async def manifest(self, spec: PackageSpec, *, where: Path) -> ResolvedManifest:
         name = spec.name or ""
@@ -51,13 +51,21 @@ async def _settle() -> None:
         await asyncio.sleep(0)
 
 
+async def _four_prefetches(prefetch_concurrency: int) -> tuple[GatedSource, ManifestFetcher]:
+    """A fetcher with prefetches of a, b, c and d under way (as many running as allowed)."""
+    source = GatedSource()
+    fetcher = ManifestFetcher(
+        source, concurrency=8, prefetch_concurrency=prefetch_concurrency, speculate=False
+    )
+    for name in ("a", "b", "c", "d"):
+        fetcher.prefetch(_spec(name), "/")
+    await _settle()
+    return source, fetcher
+
+
 def test_an_awaited_manifest_goes_before_queued_prefetches() -> None:
     async def scenario() -> list[str]:
-        source = GatedSource()
-        fetcher = ManifestFetcher(source, concurrency=8, prefetch_concurrency=2, speculate=False)
-        for name in ("a", "b", "c", "d"):
-            fetcher.prefetch(_spec(name), "/")
-        await _settle()
+        source, fetcher = await _four_prefetches(2)
         assert source.started == ["a", "b"]  # two prefetches at once; c and d wait
         wanted = asyncio.ensure_future(fetcher.fetch(_spec("z"), "/"))
         await _settle()
@@ -74,11 +82,7 @@ def test_an_awaited_manifest_goes_before_queued_prefetches() -> None:
 
 def test_a_queued_prefetch_that_is_awaited_goes_first() -> None:
     async def scenario() -> list[str]:
-        source = GatedSource()
-        fetcher = ManifestFetcher(source, concurrency=8, prefetch_concurrency=1, speculate=False)
-        for name in ("a", "b", "c", "d"):
-            fetcher.prefetch(_spec(name), "/")
-        await _settle()
+        source, fetcher = await _four_prefetches(1)
         wanted = asyncio.ensure_future(fetcher.fetch(_spec("d"), "/"))
         await _settle()
         source.release("a", "b", "c", "d")
