@@ -1,12 +1,16 @@
-"""FetchSource.prefetch: background fetches into the store, and big ones held back while the run's
-packuments are in memory (their unpacking waits for `forget_packuments`)."""
+"""FetchSource.prefetch: background fetches into the store; a big one that would be unpacked in this
+process is held back while the run's packuments are in memory (its unpacking waits for
+`forget_packuments`), one a worker process unpacks is not."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 
+import pytest
+
 from snpm.cache import store
+from snpm.fetch import store_workers
 from snpm.fetch.source import FetchSource
 from support.fetch_harness import Harness
 from support.packages import publish
@@ -19,7 +23,12 @@ def _publish(harness: Harness, name: str, size: int) -> dict[str, str]:
     return dist
 
 
-def test_small_prefetch_is_stored_at_once_and_a_big_one_after_the_packuments_go(harness: Harness) -> None:
+def test_small_prefetch_is_stored_at_once_and_a_big_one_after_the_packuments_go(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without worker processes a big tarball would be unpacked in this process, on top of the
+    packuments: it waits for them to go."""
+    monkeypatch.setattr(store_workers, "_boot_command", lambda: None)
     small = _publish(harness, "small", 64 << 10)
     big = _publish(harness, "big", 5 << 20)
     cache = harness.cache
@@ -45,7 +54,29 @@ def test_small_prefetch_is_stored_at_once_and_a_big_one_after_the_packuments_go(
     assert small_stored and not big_early and big_late
 
 
-def test_extract_joins_a_held_back_prefetch_once_the_packuments_go(harness: Harness) -> None:
+def test_a_big_prefetch_a_worker_process_unpacks_does_not_wait(harness: Harness) -> None:
+    """Unpacked by a worker process (which the big tarball starts), it costs this process only its
+    bytes: it is stored while the packuments are still held (the longest unpacking starts first)."""
+    big = _publish(harness, "big", 5 << 20)
+    cache = harness.cache
+
+    async def body(source: FetchSource) -> bool:
+        source.prefetch(big["tarball"], name="big", integrity=big["integrity"])
+        for _ in range(500):
+            await asyncio.sleep(0.02)
+            if store.has_package(cache, big["integrity"]):
+                break
+        stored = store.has_package(cache, big["integrity"])
+        source.forget_packuments()
+        return stored
+
+    assert harness.run(body)
+
+
+def test_extract_joins_a_held_back_prefetch_once_the_packuments_go(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_workers, "_boot_command", lambda: None)  # held back: see above
     big = _publish(harness, "big", 5 << 20)
     dest = harness.root / "nm" / "big"
 
