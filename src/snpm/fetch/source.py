@@ -458,8 +458,9 @@ class FetchSource:
         try:
             async with self._slot(fetcher):
                 tarball = await fetcher.tarball()
-            out_of_process = self.ctx.stores_out_of_process(len(tarball.data))
-            if background and len(tarball.data) >= BIG_TARBALL and not out_of_process:
+            size = len(tarball.data)
+            out_of_process = self.ctx.stores_out_of_process(size)
+            if background and size >= BIG_TARBALL and not out_of_process:
                 # Unpacked in this process while the tree is being built, a big tarball (next.js'
                 # native binaries: 40 MB gzipped, 130 MB of file bytes) would stack its peak on the
                 # run's packuments (hundreds of MB on a large project): it waits for their end,
@@ -477,7 +478,6 @@ class FetchSource:
             cache_dir = self.ctx.cache_dir
             assert cache_dir is not None  # `extract` stores nothing without a cache folder
             options = self.options
-            size = len(tarball.data)
             async with self._unpacking.hold(min(size, _UNPACK_BUDGET // 2) if out_of_process else size):
                 if gated:
                     self._prefetch_slots.release()
