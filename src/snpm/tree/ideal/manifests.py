@@ -33,6 +33,8 @@ from snpm.spec import AliasSpec, PackageSpec, RegistrySpec, resolve
 
 __all__ = ["ManifestFetcher", "package_from_manifest"]
 
+_SPECULATED = ("dependencies", "optionalDependencies", "peerDependencies")
+
 
 def package_from_manifest(found: ResolvedManifest) -> JsonObject:
     """The package object a Node gets from a pacote-style manifest."""
@@ -149,6 +151,7 @@ class ManifestFetcher:
         self._gate = _Gate(concurrency, prefetch_concurrency)
         self._tasks: dict[str, asyncio.Task[JsonObject]] = {}
         self._tickets: dict[str, _Ticket] = {}
+        self._shallow: set[str] = set()  # prefetched as optional peers: only their peers speculated
         self.requests = 0
 
     async def fetch(self, spec: PackageSpec, where: str) -> JsonObject:
@@ -159,18 +162,23 @@ class ManifestFetcher:
             self._gate.promote(ticket)
         return await task
 
-    def prefetch(self, spec: PackageSpec, where: str) -> None:
-        task = self._task(spec, where, urgent=False)
+    def prefetch(self, spec: PackageSpec, where: str, *, peers_only: bool = False) -> None:
+        """Start fetching `spec`; `peers_only`: speculate only on its peers when it arrives."""
+        task = self._task(spec, where, urgent=False, peers_only=peers_only)
         # failures surface when the spec is really asked for (or never: an optional dep)
         task.add_done_callback(_consume)
 
-    def _task(self, spec: PackageSpec, where: str, *, urgent: bool) -> asyncio.Task[JsonObject]:
+    def _task(
+        self, spec: PackageSpec, where: str, *, urgent: bool, peers_only: bool = False
+    ) -> asyncio.Task[JsonObject]:
         key = spec.raw
         task = self._tasks.get(key)
         if task is None:
             ticket = self._tickets[key] = _Ticket(urgent=urgent)
             task = asyncio.ensure_future(self._load(spec, where, ticket))
             self._tasks[key] = task
+            if peers_only:
+                self._shallow.add(key)
         return task
 
     async def _load(self, spec: PackageSpec, where: str, ticket: _Ticket) -> JsonObject:
@@ -183,30 +191,55 @@ class ManifestFetcher:
             self._tickets.pop(spec.raw, None)
         pkg = package_from_manifest(found)
         if self.speculative:
-            self.speculate(pkg, where)
+            self.speculate(pkg, where, peers_only=spec.raw in self._shallow)
         return pkg
 
-    def speculate(self, pkg: JsonObject, where: str) -> None:
-        """Prefetch the registry dependencies (prod, optional, required peers) of `pkg`."""
+    def speculate(self, pkg: JsonObject, where: str, *, peers_only: bool = False) -> None:
+        """Prefetch the registry dependencies of `pkg`: prod, optional and peer ones.
+
+        Optional peers too: arborist's #loadPeerSet makes a node of every peer edge that has none
+        (optional or not), so their manifests are asked for whenever the package is placed. Of
+        an optional peer itself only the peers are prefetched (the same recursion): the rest is
+        needed only if something else makes it a real dependency."""
         meta = pkg.get("peerDependenciesMeta")
         optional_peers = {
             name
             for name, value in (meta.items() if isinstance(meta, dict) else ())
             if isinstance(value, dict) and value.get("optional")
         }
-        for group in ("dependencies", "optionalDependencies", "peerDependencies"):
+        groups = ("peerDependencies",) if peers_only else _SPECULATED
+        for group in groups:
             deps = pkg.get(group)
             if not isinstance(deps, dict):
                 continue
             for name, spec_text in deps.items():
-                if not isinstance(spec_text, str) or (group == "peerDependencies" and name in optional_peers):
+                if not isinstance(spec_text, str):
                     continue
                 try:
                     spec = resolve(name, spec_text, where)
                 except SnpmError:
                     continue
-                if isinstance(spec, RegistrySpec | AliasSpec) and spec.raw not in self._tasks:
-                    self.prefetch(spec, where)
+                if not isinstance(spec, RegistrySpec | AliasSpec):
+                    continue
+                shallow = group == "peerDependencies" and (peers_only or name in optional_peers)
+                if spec.raw not in self._tasks:
+                    self.prefetch(spec, where, peers_only=shallow)
+                elif not shallow and spec.raw in self._shallow:
+                    self._deepen(spec.raw, where)
+
+    def _deepen(self, key: str, where: str) -> None:
+        """A spec prefetched for its peers only turned out to be a dependency: speculate on the rest."""
+        self._shallow.discard(key)
+        task = self._tasks[key]
+
+        def speculate(done: asyncio.Task[JsonObject]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                self.speculate(done.result(), where)
+
+        if task.done():
+            speculate(task)
+        else:
+            task.add_done_callback(speculate)
 
     async def close(self) -> None:
         """Cancel prefetches nobody waited for."""

@@ -1,4 +1,5 @@
-"""The manifest fetcher's gate: what the builder awaits goes before the crawl of prefetches."""
+"""The manifest fetcher: its gate (what the builder awaits goes before the crawl of prefetches) and
+what the crawl prefetches."""
 
 from __future__ import annotations
 
@@ -115,3 +116,75 @@ def test_the_limits_hold_and_cancelled_waiters_leave_the_gate_free() -> None:
         assert (await later)["name"] == "later"
 
     asyncio.run(scenario())
+
+
+class CatalogSource:
+    """Answers from a catalog of manifests by name; records which names were asked for."""
+
+    def __init__(self, catalog: dict[str, JsonObject]) -> None:
+        self.catalog = catalog
+        self.asked: list[str] = []
+
+    async def packument(self, name: str, *, full: bool = False) -> JsonObject:
+        raise AssertionError("the manifest fetcher asks for manifests only")
+
+    async def manifest(self, spec: PackageSpec, *, where: Path) -> ResolvedManifest:
+        name = spec.name or ""
+        self.asked.append(name)
+        await asyncio.sleep(0)
+        return ResolvedManifest(
+            {"name": name, "version": "1.0.0", **self.catalog.get(name, {})}, None, None, name
+        )
+
+
+async def _crawl() -> None:
+    for _ in range(30):
+        await asyncio.sleep(0)
+
+
+def test_optional_peers_are_prefetched_for_their_peers_only() -> None:
+    # arborist's #loadPeerSet asks for every peer edge without a node, optional or not; of an optional
+    # peer it follows only the peers (its dependencies matter only if it gets installed)
+    catalog: dict[str, JsonObject] = {
+        "app": {
+            "dependencies": {"dep": "^1"},
+            "peerDependencies": {"needed": "^1", "maybe": "^1"},
+            "peerDependenciesMeta": {"maybe": {"optional": True}},
+        },
+        "maybe": {"dependencies": {"maybe-dep": "^1"}, "peerDependencies": {"maybe-peer": "^1"}},
+        "maybe-peer": {"dependencies": {"maybe-peer-dep": "^1"}},
+        "needed": {"dependencies": {"needed-dep": "^1"}},
+    }
+
+    async def scenario() -> list[str]:
+        source = CatalogSource(catalog)
+        fetcher = ManifestFetcher(source)
+        await fetcher.fetch(_spec("app"), "/")
+        await _crawl()
+        await fetcher.close()
+        return source.asked
+
+    asked = asyncio.run(scenario())
+    assert set(asked) == {"app", "dep", "needed", "needed-dep", "maybe", "maybe-peer"}
+
+
+def test_an_optional_peer_that_is_also_a_dependency_is_crawled_in_full() -> None:
+    catalog: dict[str, JsonObject] = {
+        "app": {"peerDependencies": {"maybe": "^1"}, "peerDependenciesMeta": {"maybe": {"optional": True}}},
+        "other": {"dependencies": {"maybe": "^1"}},
+        "maybe": {"dependencies": {"maybe-dep": "^1"}},
+    }
+
+    async def scenario() -> list[str]:
+        source = CatalogSource(catalog)
+        fetcher = ManifestFetcher(source)
+        await fetcher.fetch(_spec("app"), "/")
+        await _crawl()
+        assert "maybe-dep" not in source.asked  # only an optional peer so far
+        await fetcher.fetch(_spec("other"), "/")
+        await _crawl()
+        await fetcher.close()
+        return source.asked
+
+    asked = asyncio.run(scenario())
+    assert sorted(asked) == ["app", "maybe", "maybe-dep", "other"]
