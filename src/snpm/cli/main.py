@@ -10,11 +10,12 @@ rendering and help only when they are shown (`tests/unit/cli/test_startup_import
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from snpm import NPM_VERSION, __version__
 from snpm.cli.command import Command, CommandContext
@@ -31,7 +32,32 @@ if TYPE_CHECKING:
 def main() -> None:
     """Console entry point of `snpm`."""
     _tune_gc()
-    sys.exit(run(sys.argv[1:]))
+    _exit_without_teardown(lambda: run(sys.argv[1:]))
+
+
+def _exit_without_teardown(command: Callable[[], int]) -> NoReturn:
+    """Run `command` and exit with its code, skipping the interpreter's own teardown.
+
+    Tearing down frees every object and module one by one: 25-50 ms here after an install, most of
+    a small project's up-to-date install. Nothing of ours needs it, so the process ends right after
+    the last exit handler: the handler below is registered first and so runs last, when the worker
+    threads have been joined and every other handler (temporary folders, log files) has run. An
+    exception that escapes `command` keeps the normal exit, traceback included."""
+    import atexit
+
+    outcome: list[int] = []
+
+    def exit_now() -> None:
+        if outcome:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(outcome[0] & 0xFF)
+
+    atexit.register(exit_now)
+    code = command()
+    outcome.append(code)
+    sys.exit(code)
 
 
 def _tune_gc() -> None:
@@ -51,7 +77,7 @@ def npx_main() -> None:
     from snpm.cli.npx import npx_argv
 
     _tune_gc()
-    sys.exit(run(npx_argv(sys.argv[1:])))
+    _exit_without_teardown(lambda: run(npx_argv(sys.argv[1:])))
 
 
 def run(

@@ -1,0 +1,54 @@
+"""The console entry points end the process without the interpreter's teardown: the exit code, the
+buffered output and every exit handler must survive that, in a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, check=False
+    )
+
+
+def test_exit_code_output_and_later_exit_handlers_survive(tmp_path: Path) -> None:
+    done = _python(
+        "import atexit, sys\n"
+        "from snpm.cli.main import _exit_without_teardown\n"
+        "def command():\n"
+        "    atexit.register(lambda: print('handler ran', flush=False))\n"
+        "    sys.stdout.write('x' * 100000)\n"
+        "    sys.stderr.write('to stderr')\n"
+        "    return 3\n"
+        "_exit_without_teardown(command)\n",
+        tmp_path,
+    )
+    assert done.returncode == 3
+    assert done.stdout == "x" * 100000 + "handler ran\n"
+    assert done.stderr == "to stderr"
+
+
+def test_an_escaping_exception_keeps_the_normal_exit(tmp_path: Path) -> None:
+    done = _python(
+        "from snpm.cli.main import _exit_without_teardown\n"
+        "def command():\n"
+        "    raise RuntimeError('boom')\n"
+        "_exit_without_teardown(command)\n",
+        tmp_path,
+    )
+    assert done.returncode == 1
+    assert "RuntimeError: boom" in done.stderr
+
+
+def test_the_snpm_entry_point_exits_with_the_command_code(tmp_path: Path) -> None:
+    prefix = f"import sys; sys.argv = ['snpm', '--userconfig', {str(tmp_path / 'rc')!r}, "
+    unknown = _python(prefix + "'no-such-command']\nfrom snpm.cli.main import main; main()", tmp_path)
+    assert unknown.returncode == 1
+    assert "Unknown command" in unknown.stdout
+    version = _python(prefix + "'--version']\nfrom snpm.cli.main import main; main()", tmp_path)
+    assert version.returncode == 0
+    assert version.stdout.strip()
