@@ -7,7 +7,7 @@ back waits for the switch interval; a package of a few hundred files then took m
 the downloads waiting behind it stalled. A worker process has its own interpreter: the cores store
 and resolve at once. Measured on the medium reference project, cold: about 15% less wall time.
 
-Each worker is `python -c …serve()` (`snpm.fetch.store_worker`), spoken to over its stdin/stdout by
+Each worker is `python -c …main()` (`snpm.fetch.store_worker`), spoken to over its stdin/stdout by
 one thread of a small pool of this instance's own (blocking pipe I/O releases the GIL, and a sync
 `close()` can end everything, with or without an event loop). A worker that dies or answers
 nonsense raises `WorkerLostError`; the caller then stores in-process (the store's writes are atomic, so a
@@ -70,14 +70,17 @@ class _Worker:
 
     def end(self) -> None:
         """Close its input (an idle worker exits at once); kill it if it lingers."""
-        with contextlib.suppress(OSError):
-            self.stdin.close()
+        self.close_input()
         try:
             self.process.wait(_EXIT_WAIT_S)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         self.stdout.close()
+
+    def close_input(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stdin.close()
 
 
 def _boot_command() -> list[str] | None:
@@ -87,7 +90,7 @@ def _boot_command() -> list[str] | None:
     import snpm
 
     root = os.fspath(Path(snpm.__file__).resolve().parent.parent)
-    code = f"import sys; sys.path.insert(0, {root!r}); from snpm.fetch.store_worker import serve; serve()"
+    code = f"import sys; sys.path.insert(0, {root!r}); from snpm.fetch.store_worker import main; main()"
     return [sys.executable, "-c", code]
 
 
@@ -174,6 +177,8 @@ class StoreWorkers:
             idle, self._idle = self._idle, []
             for worker in idle:
                 self._every.remove(worker)
+        for worker in idle:  # all of them told first: they exit side by side
+            worker.close_input()
         for worker in idle:
             worker.end()
         self._threads.shutdown(wait=True, cancel_futures=True)
