@@ -143,7 +143,7 @@ class IdealTreeBuilder:
         self.extractor = (
             extractor if extractor is not None else (source if isinstance(source, TarballExtractor) else None)
         )
-        self.fetcher = ManifestFetcher(source, concurrency=concurrency)
+        self.fetcher = ManifestFetcher(source, concurrency=concurrency, peers=not options.legacy_peer_deps)
         self.install_strategy = options.effective_install_strategy
         self.update_all = options.update_all
         self.update_names = list(options.update_names) if not options.update_all else []

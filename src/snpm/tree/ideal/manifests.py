@@ -137,7 +137,10 @@ class ManifestFetcher:
         concurrency: int = 64,
         prefetch_concurrency: int = 16,
         speculate: bool = True,
+        peers: bool = True,
     ) -> None:
+        """`peers=False` (legacy-peer-deps, where the builder ignores peer dependencies): the crawl
+        does not prefetch them either."""
         self.source = source
         # the builder applies the allow-* policies itself (arborist #checkAllow) before asking; a
         # source that would check them again (FetchSource's `is_root`) is told the request is allowed
@@ -148,6 +151,7 @@ class ManifestFetcher:
         except (TypeError, ValueError):
             self._allowed_kwargs = {}
         self.speculative = speculate
+        self._speculated = _SPECULATED if peers else _SPECULATED[:2]
         self._gate = _Gate(concurrency, prefetch_concurrency)
         self._tasks: dict[str, asyncio.Task[JsonObject]] = {}
         self._tickets: dict[str, _Ticket] = {}
@@ -207,7 +211,7 @@ class ManifestFetcher:
             for name, value in (meta.items() if isinstance(meta, dict) else ())
             if isinstance(value, dict) and value.get("optional")
         }
-        groups = ("peerDependencies",) if peers_only else _SPECULATED
+        groups = ("peerDependencies",) if peers_only else self._speculated
         for group in groups:
             deps = pkg.get(group)
             if not isinstance(deps, dict):

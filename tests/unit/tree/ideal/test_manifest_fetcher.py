@@ -188,3 +188,19 @@ def test_an_optional_peer_that_is_also_a_dependency_is_crawled_in_full() -> None
 
     asked = asyncio.run(scenario())
     assert sorted(asked) == ["app", "maybe", "maybe-dep", "other"]
+
+
+def test_with_legacy_peer_deps_no_peer_is_prefetched() -> None:
+    catalog: dict[str, JsonObject] = {
+        "app": {"dependencies": {"dep": "^1"}, "peerDependencies": {"needed": "^1"}},
+    }
+
+    async def scenario() -> list[str]:
+        source = CatalogSource(catalog)
+        fetcher = ManifestFetcher(source, peers=False)
+        await fetcher.fetch(_spec("app"), "/")
+        await _crawl()
+        await fetcher.close()
+        return source.asked
+
+    assert sorted(asyncio.run(scenario())) == ["app", "dep"]
