@@ -232,18 +232,12 @@ class ManifestFetcher:
                     self._deepen(spec.raw, where)
 
     def _deepen(self, key: str, where: str) -> None:
-        """A spec prefetched for its peers only turned out to be a dependency: speculate on the rest."""
+        """A spec prefetched for its peers only turned out to be a dependency: speculate on the rest
+        (now, or when it arrives: `_load` reads `_shallow` then)."""
         self._shallow.discard(key)
         task = self._tasks[key]
-
-        def speculate(done: asyncio.Task[JsonObject]) -> None:
-            if not done.cancelled() and done.exception() is None:
-                self.speculate(done.result(), where)
-
-        if task.done():
-            speculate(task)
-        else:
-            task.add_done_callback(speculate)
+        if task.done() and not task.cancelled() and task.exception() is None:
+            self.speculate(task.result(), where)
 
     async def close(self) -> None:
         """Cancel prefetches nobody waited for."""
