@@ -171,3 +171,42 @@ def test_uninstall_needs_a_name_and_ci_a_lockfile(tmp_path: Path, registry: Scen
         asyncio.run(install_ops.ci(context(tmp_path, registry)))
     assert caught.value.code == "EUSAGE"
     assert "can only install with an existing package-lock.json" in caught.value.message
+
+
+def test_a_warm_install_renames_staged_packages_into_place(
+    tmp_path: Path, registry: ScenarioRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from snpm.ops import staging
+
+    taken: list[bool] = []
+    take = staging.Staging.take
+
+    async def recording_take(self: staging.Staging, integrity: str, dest: str) -> bool:
+        taken.append(await take(self, integrity, dest))
+        return taken[-1]
+
+    monkeypatch.setattr(staging.Staging, "take", recording_take)
+    folder = project(tmp_path, {"a": "^1.0.0", "c": "1.0.0"})
+    asyncio.run(install_ops.install(context(tmp_path, registry), []))
+    assert taken == []  # a cold store: nothing to stage
+    first = files(folder)
+    shutil.rmtree(folder / "node_modules")
+    (folder / "package-lock.json").unlink()
+    asyncio.run(install_ops.install(context(tmp_path, registry), []))
+    assert taken == [True, True, True]
+    assert files(folder) == first
+    assert os.listdir(tmp_path / "home/.npm/_snpm/staging") == []
+
+
+def test_a_failed_install_leaves_no_staged_package_behind(tmp_path: Path, registry: ScenarioRegistry) -> None:
+    folder = project(tmp_path, {"a": "1.0.0", "c": "1.0.0"})
+    asyncio.run(install_ops.install(context(tmp_path, registry), []))
+    # a warm store and nothing installed: the next build places (and stages) every package again
+    shutil.rmtree(folder / "node_modules")
+    (folder / "package-lock.json").unlink()
+    before = files(folder)
+    with pytest.raises(SnpmError) as caught:
+        asyncio.run(install_ops.install(context(tmp_path, registry), ["bad@1.0.0"]))
+    assert caught.value.code == "EINTEGRITY"
+    assert files(folder) == before
+    assert os.listdir(tmp_path / "home/.npm/_snpm/staging") == []
