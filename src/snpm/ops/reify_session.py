@@ -68,7 +68,6 @@ if TYPE_CHECKING:
     from snpm.fetch.context import PrepareKind
     from snpm.fetch.source import FetchSource
     from snpm.lifecycle import BuildNode, Policy
-    from snpm.ops.staging import Staging
     from snpm.registry_client import RegistryClient
     from snpm.reify.apply import Reification
     from snpm.spec import PackageSpec
@@ -210,7 +209,6 @@ class ReifySession:
         # the fetchers' thread pool, made before them when packages only need linking from the store
         self._pool: ThreadPoolExecutor | None = None
         self._process_env: dict[str, str] | None = None
-        self._staging: Staging | None = None
         self.linker = BinLinker()
         self._policy: Policy | None = None
         self._policy_resolved = False
@@ -242,8 +240,6 @@ class ReifySession:
     async def _link_stored(self, integrity: str, dest: str) -> bool:
         """`FetchSource.link_stored` without making the source: a package the store holds needs
         no registry client, so an install from a lockfile over a warm store loads none of it."""
-        if self._staging is not None and await self._staging.take(integrity, dest):
-            return True
         if self._source is not None:
             return await self._source.link_stored(integrity, Path(dest))
         if not self.fetch_options.allows_every_kind:
@@ -278,8 +274,6 @@ class ReifySession:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._staging is not None:
-            await self._staging.close()
         if self._source is not None:
             self._source.close()
         if self._pool is not None:
@@ -590,25 +584,8 @@ class ReifySession:
         url = registry_resolved(
             resolved, str(self.flat.get("registry")), str(self.flat.get("replaceRegistryHost") or "npmjs")
         )
-        if not url or not self.fetch_options.allows_every_kind:
-            return
-        from snpm.cache.store import has_package
-
-        if has_package(self.cache_dir, integrity):  # one stat()
-            self._stage(integrity)
-        else:
+        if url:
             self.source.prefetch(url, name=node.name, integrity=integrity)
-
-    def _stage(self, integrity: str) -> None:
-        """Link a stored package ahead of the apply (snpm.ops.staging)."""
-        if self._staging is None:
-            from snpm.fetch.options import cpu_pool
-            from snpm.ops.staging import Staging
-
-            if self._pool is None:
-                self._pool = cpu_pool()
-            self._staging = Staging(self.cache_dir, self.root, self._pool)
-        self._staging.stage(integrity)
 
     def _runs_here(self, package: JsonObject) -> bool:
         """npm-install-checks' checkPlatform against the configured `os`/`cpu`/`libc`, as a question."""
