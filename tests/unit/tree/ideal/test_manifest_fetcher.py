@@ -137,9 +137,21 @@ class CatalogSource:
         )
 
 
-async def _crawl() -> None:
-    for _ in range(30):
-        await asyncio.sleep(0)
+def _crawled(catalog: dict[str, JsonObject], *names: str, peers: bool = True) -> list[str]:
+    """What the fetcher asks its source for after fetching `names` in turn, letting the crawl run
+    to its end after each."""
+
+    async def scenario() -> list[str]:
+        source = CatalogSource(catalog)
+        fetcher = ManifestFetcher(source, peers=peers)
+        for name in names:
+            await fetcher.fetch(_spec(name), "/")
+            for _ in range(30):
+                await asyncio.sleep(0)
+        await fetcher.close()
+        return source.asked
+
+    return asyncio.run(scenario())
 
 
 def test_optional_peers_are_prefetched_for_their_peers_only() -> None:
@@ -155,16 +167,7 @@ def test_optional_peers_are_prefetched_for_their_peers_only() -> None:
         "maybe-peer": {"dependencies": {"maybe-peer-dep": "^1"}},
         "needed": {"dependencies": {"needed-dep": "^1"}},
     }
-
-    async def scenario() -> list[str]:
-        source = CatalogSource(catalog)
-        fetcher = ManifestFetcher(source)
-        await fetcher.fetch(_spec("app"), "/")
-        await _crawl()
-        await fetcher.close()
-        return source.asked
-
-    asked = asyncio.run(scenario())
+    asked = _crawled(catalog, "app")
     assert set(asked) == {"app", "dep", "needed", "needed-dep", "maybe", "maybe-peer"}
 
 
@@ -174,33 +177,12 @@ def test_an_optional_peer_that_is_also_a_dependency_is_crawled_in_full() -> None
         "other": {"dependencies": {"maybe": "^1"}},
         "maybe": {"dependencies": {"maybe-dep": "^1"}},
     }
-
-    async def scenario() -> list[str]:
-        source = CatalogSource(catalog)
-        fetcher = ManifestFetcher(source)
-        await fetcher.fetch(_spec("app"), "/")
-        await _crawl()
-        assert "maybe-dep" not in source.asked  # only an optional peer so far
-        await fetcher.fetch(_spec("other"), "/")
-        await _crawl()
-        await fetcher.close()
-        return source.asked
-
-    asked = asyncio.run(scenario())
-    assert sorted(asked) == ["app", "maybe", "maybe-dep", "other"]
+    assert sorted(_crawled(catalog, "app")) == ["app", "maybe"]  # only an optional peer so far
+    assert sorted(_crawled(catalog, "app", "other")) == ["app", "maybe", "maybe-dep", "other"]
 
 
 def test_with_legacy_peer_deps_no_peer_is_prefetched() -> None:
     catalog: dict[str, JsonObject] = {
         "app": {"dependencies": {"dep": "^1"}, "peerDependencies": {"needed": "^1"}},
     }
-
-    async def scenario() -> list[str]:
-        source = CatalogSource(catalog)
-        fetcher = ManifestFetcher(source, peers=False)
-        await fetcher.fetch(_spec("app"), "/")
-        await _crawl()
-        await fetcher.close()
-        return source.asked
-
-    assert sorted(asyncio.run(scenario())) == ["app", "dep"]
+    assert sorted(_crawled(catalog, "app", peers=False)) == ["app", "dep"]
