@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -381,6 +382,18 @@ class FetchSource:
 
         linked: bool = await self.ctx.cpu(materialize, cache_dir, integrity, dest)
         return linked
+
+    async def link_stored_many(
+        self, packages: Sequence[tuple[str, str] | None], enclosing: Sequence[int], stop: Callable[[], bool]
+    ) -> list[bool]:
+        """`link_stored` for many `(integrity, dest)` at once, in one thread (see
+        `snpm.fetch.store.materialize_many`); which ones were linked."""
+        cache_dir = self.ctx.cache_dir
+        if cache_dir is None or not self.options.allows_every_kind:
+            return [False] * len(packages)
+        from snpm.fetch.store import materialize_many
+
+        return await self.ctx.cpu(materialize_many, cache_dir, packages, enclosing, stop)
 
     def prefetch(self, url: str, *, name: str, integrity: str) -> None:
         """Start fetching a registry tarball into the store, without waiting: a later `extract` of

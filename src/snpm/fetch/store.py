@@ -11,18 +11,18 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from snpm.cache import store
-from snpm.errors import FileSystemError, from_os_error
+from snpm.errors import FileSystemError, SnpmError, from_os_error
 
 if TYPE_CHECKING:
     from snpm.cache.store import PackageFiles
     from snpm.tarball import PackageFile
 
-__all__ = ["empty_folder", "materialize", "store_tarball", "write_files"]
+__all__ = ["empty_folder", "materialize", "materialize_many", "store_tarball", "write_files"]
 
 
 def empty_folder(dest: Path) -> None:
@@ -63,6 +63,34 @@ def materialize(cache_dir: Path, integrity: str, dest: Path, files: PackageFiles
             return False
         raise
     return True
+
+
+def materialize_many(
+    cache_dir: Path,
+    packages: Sequence[tuple[str, str] | None],
+    enclosing: Sequence[int],
+    stop: Callable[[], bool],
+) -> list[bool]:
+    """`materialize` each `(integrity, dest)` in order, in one call, and tell which were linked.
+
+    Linking is Python work between small system calls: one thread doing all of it, while the event
+    loop's thread waits, is faster than packages handed out one by one to several threads, which
+    spend the time passing the GIL back and forth (measured: same wall time, twice the CPU).
+    `None` is a package not to link from the store; `enclosing[i]` is the index of the package
+    whose folder holds package i (-1 for none): when that one was not linked, package i is not
+    either, since making the enclosing folder later empties it. A failure is not raised but left
+    to the caller's one-by-one path, which meets it again and reports it. `stop()` is asked before
+    each package (a signal arrived): what is left is not linked."""
+    linked: list[bool] = []
+    for item, outer in zip(packages, enclosing, strict=True):
+        done = False
+        if item is not None and (outer < 0 or linked[outer]) and not stop():
+            try:
+                done = materialize(cache_dir, item[0], Path(item[1]))
+            except (SnpmError, OSError):
+                done = False
+        linked.append(done)
+    return linked
 
 
 def store_tarball(

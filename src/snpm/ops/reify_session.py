@@ -255,6 +255,30 @@ class ReifySession:
         )
         return linked
 
+    async def _link_stored_many(
+        self, nodes: Sequence[ReifyNode], enclosing: Sequence[int], stop: Callable[[], bool]
+    ) -> Sequence[bool]:
+        """The reify hook `link_stored`: `_link_stored` for many nodes, in one thread."""
+        packages = [
+            (node.integrity, node.path or "")
+            if isinstance(node, Node) and node.integrity and _extractable(node)
+            else None
+            for node in nodes
+        ]
+        if self._source is not None:
+            return await self._source.link_stored_many(packages, enclosing, stop)
+        if not self.fetch_options.allows_every_kind:
+            return [False] * len(nodes)
+        from snpm.fetch.options import cpu_pool
+        from snpm.fetch.store import materialize_many
+
+        if self._pool is None:
+            self._pool = cpu_pool()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._pool, materialize_many, self.cache_dir, packages, enclosing, stop
+        )
+
     @property
     def process_env(self) -> dict[str, str]:
         """The environment scripts run in (npm's, with PATH through the .bin folders)."""
@@ -521,6 +545,7 @@ class ReifySession:
             log=self.io.log,
             load_bundles=load_bundles,
             progress=progress.phase if progress is not None else None,
+            link_stored=self._link_stored_many,
         )
 
     async def _load_bundles(

@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import os
 import posixpath
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import msgspec
 
@@ -385,17 +385,54 @@ class Reification:
             if node.in_dep_bundle and id(node) not in self._work.bundle_missing:
                 continue
             nodes.append(node)
-        await self._run_all(nodes)
+        rest = await self._link_stored(nodes)
+        await self._run_all(rest, done=len(nodes) - len(rest), total=len(nodes))
 
-    async def _run_all(self, nodes: Sequence[ReifyNode]) -> None:
+    async def _link_stored(self, nodes: list[ReifyNode]) -> list[ReifyNode]:
+        """Link in one go the packages the store holds (`hooks.link_stored`), parents before the
+        packages nested in them; return the nodes left to `_run_all`, one by one."""
+        link = self.hooks.link_stored
+        if link is None or self._stop:
+            return nodes
+        # each package's nearest enclosing package of this step, by its index in the batch; what
+        # one outside the batch (a link) holds stays out of it too
+        index: dict[str, int] = {node.path or "": _OUTSIDE for node in nodes}
+        candidates: list[ReifyNode] = []
+        enclosing: list[int] = []
+        checked: set[str] = set()
+        for node in sorted((n for n in nodes if not n.is_link), key=lambda n: n.path or ""):
+            outer = _enclosing(node.path or "", self.options.root, index)
+            if outer == _OUTSIDE:
+                continue
+            index[node.path or ""] = len(candidates)
+            candidates.append(node)
+            enclosing.append(outer)
+            parent = node.parent
+            if parent is not None and parent.path and parent.path not in checked:
+                checked.add(parent.path)
+                validate_node_modules(
+                    posixpath.join(parent.path, "node_modules"), force=self.options.force, log=self.hooks.log
+                )
+        if not candidates:
+            return nodes
+        linked = await link(candidates, enclosing, lambda: self._stop)
+        done = {id(node) for node, ok in zip(candidates, linked, strict=True) if ok}
+        for node in nodes:
+            if id(node) in done:
+                self._extracted(node)
+        if done and self.hooks.progress is not None:
+            self.hooks.progress("reify", len(done), len(nodes))
+        return [node for node in nodes if id(node) not in done]
+
+    async def _run_all(self, nodes: Sequence[ReifyNode], *, done: int = 0, total: int | None = None) -> None:
         """Reify every node, at most `concurrency` at once. On the first failure the nodes not yet
         started are skipped; the ones running finish (their threads cannot be interrupted) before
         the error is raised, so a rollback never races a writer."""
         if not nodes:
             return
         limit = asyncio.Semaphore(max(1, self.options.concurrency))
-        total = len(nodes)
-        done = 0
+        if total is None:
+            total = len(nodes)
         errors: list[BaseException] = []
         progress = self.hooks.progress
         # a package is extracted into an emptied folder: one nested in another package of this
@@ -449,6 +486,9 @@ class Reification:
                 raise
             self._optional_failed(node, err)
             return
+        self._extracted(node)
+
+    def _extracted(self, node: ReifyNode) -> None:
         self.extracted.append(node)
         deprecated = node.package.get("deprecated")
         if deprecated:
@@ -558,6 +598,20 @@ def _js_string(value: JsonValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+_OUTSIDE = -2
+
+
+def _enclosing(path: str, root: str, index: Mapping[str, int]) -> int:
+    """`index`'s value for the nearest folder above `path` (below `root`) it has, else -1."""
+    folder = posixpath.dirname(path)
+    while len(folder) > len(root):
+        found = index.get(folder)
+        if found is not None:
+            return found
+        folder = posixpath.dirname(folder)
+    return -1
 
 
 def _make_folders(paths: Sequence[str]) -> None:

@@ -13,9 +13,11 @@ import msgspec
 from snpm.reify.nodes import ReifyNode
 from snpm.reify.plan import ReifyPlan
 
-__all__ = ["ApplyOptions", "BundlesLoaded", "LogFn", "ReifyHooks"]
+__all__ = ["ApplyOptions", "BundlesLoaded", "LinkStoredFn", "LogFn", "ReifyHooks"]
 
 LogFn = Callable[[str, str, str], None]
+# link_stored(nodes, enclosing, stop): see ReifyHooks
+LinkStoredFn = Callable[[Sequence[ReifyNode], Sequence[int], Callable[[], bool]], Awaitable[Sequence[bool]]]
 
 
 class ApplyOptions(msgspec.Struct, frozen=True):
@@ -46,10 +48,15 @@ class ReifyHooks(msgspec.Struct, frozen=True):
     """What reify delegates. `extract(node)` makes `node.path` hold the package (fetch, integrity,
     store); `build(nodes)` links bins and runs install scripts, returning the optional nodes whose
     build failed; `load_bundles(bundlers)` reads the unpacked bundles into the ideal tree and returns
-    the new plan; `progress(phase, done, total)` reports; `log(level, title, message)` logs."""
+    the new plan; `progress(phase, done, total)` reports; `log(level, title, message)` logs.
+    `link_stored(nodes, enclosing, stop)`, when given, links in one go, in order, the nodes whose
+    package the store holds and tells which it linked (`extract` does the others): `enclosing[i]`
+    is the index of the node whose folder holds node i (-1 for none), and node i is not linked
+    when that one was not; `stop()` turns true when the rest should be left alone."""
 
     extract: Callable[[ReifyNode], Awaitable[None]]
     build: Callable[[Sequence[ReifyNode]], Awaitable[Sequence[ReifyNode]]]
     log: LogFn
     load_bundles: Callable[[Sequence[ReifyNode]], Awaitable[BundlesLoaded | None]] = _no_bundles
     progress: Callable[[str, int, int], None] | None = None
+    link_stored: LinkStoredFn | None = None

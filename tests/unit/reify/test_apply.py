@@ -287,3 +287,105 @@ def test_rollback_removes_a_bin_folder_it_created(tmp_path: Path) -> None:
     with pytest.raises(SnpmError):
         asyncio.run(reification.apply())
     assert snapshot(tmp_path) == before
+
+
+class StoreHooks(Hooks):
+    """Hooks whose store holds the packages named in `stored`: `link_stored` links those in one
+    go, by the hook's contract (a node enclosed by one it did not link is not linked either)."""
+
+    def __init__(
+        self, stored: set[str], fail: Callable[[ReifyNode], BaseException | None] | None = None
+    ) -> None:
+        super().__init__(fail)
+        self.stored = stored
+        self.batches: list[list[tuple[str, int]]] = []
+
+    async def link_stored(
+        self, nodes: Sequence[ReifyNode], enclosing: Sequence[int], stop: Callable[[], bool]
+    ) -> list[bool]:
+        self.batches.append([(n.location, e) for n, e in zip(nodes, enclosing, strict=True)])
+        linked: list[bool] = []
+        for node, outer in zip(nodes, enclosing, strict=True):
+            ok = node.name in self.stored and (outer < 0 or linked[outer]) and not stop()
+            if ok:
+                write_package(node)
+            linked.append(ok)
+        return linked
+
+    def hooks(self) -> ReifyHooks:
+        return ReifyHooks(
+            extract=self.extract,
+            build=self.build,
+            log=lambda *line: self.logs.append(line),
+            link_stored=self.link_stored,
+        )
+
+
+def test_stored_packages_are_linked_in_one_batch_parents_first(tmp_path: Path) -> None:
+    actual = make_tree(tmp_path, {})
+    ideal = make_tree(
+        tmp_path,
+        {
+            "a": ("1.0.0", {"b": ("1.0.0", {}), "c": ("1.0.0", {})}),
+            "x": ("1.0.0", {"b": ("2.0.0", {})}),
+            "new": ("1.0.0", {}),
+        },
+    )
+    # a and its children are stored; x is not, so its child b stays out of the batch's links
+    hooks = StoreHooks({"a", "b", "c"})
+
+    async def run() -> None:
+        reification = await apply(tmp_path, actual, ideal, hooks)
+        reification.commit()
+
+    asyncio.run(run())
+    [batch] = hooks.batches
+    assert batch == [
+        ("node_modules/a", -1),
+        ("node_modules/a/node_modules/b", 0),
+        ("node_modules/a/node_modules/c", 0),
+        ("node_modules/new", -1),
+        ("node_modules/x", -1),
+        ("node_modules/x/node_modules/b", 4),
+    ]
+    # what the batch did not link is extracted one by one, the enclosing package first
+    assert sorted(hooks.extracted) == ["node_modules/new", "node_modules/x", "node_modules/x/node_modules/b"]
+    assert hooks.extracted.index("node_modules/x") < hooks.extracted.index("node_modules/x/node_modules/b")
+    state = snapshot(tmp_path / "node_modules")
+    for folder in ("a", "a/node_modules/b", "a/node_modules/c", "x", "x/node_modules/b", "new"):
+        assert f"{folder}/package.json" in state
+    assert sorted(hooks.built) == sorted(
+        ["node_modules/a", "node_modules/a/node_modules/b", "node_modules/a/node_modules/c"]
+        + ["node_modules/new", "node_modules/x", "node_modules/x/node_modules/b"]
+    )
+
+
+def test_a_failure_after_a_batch_rolls_the_batch_back(tmp_path: Path) -> None:
+    actual = make_tree(tmp_path, {"a": ("1.0.0", {})})
+    install_on_disk(actual)
+    before = snapshot(tmp_path)
+    ideal = make_tree(tmp_path, {"a": ("2.0.0", {"b": ("1.0.0", {})}), "new": ("1.0.0", {})})
+    hooks = StoreHooks({"a", "b"}, lambda n: SnpmError("gone", code="E404") if n.name == "new" else None)
+    with pytest.raises(SnpmError, match="gone"):
+        asyncio.run(apply(tmp_path, actual, ideal, hooks))
+    assert hooks.batches and snapshot(tmp_path) == before
+
+
+def test_a_signal_stops_the_batch(tmp_path: Path) -> None:
+    actual = make_tree(tmp_path, {})
+    ideal = make_tree(tmp_path, {"a": ("1.0.0", {}), "b": ("1.0.0", {})})
+    hooks = StoreHooks({"a", "b"})
+    inner = hooks.link_stored
+
+    async def interrupted(
+        nodes: Sequence[ReifyNode], enclosing: Sequence[int], stop: Callable[[], bool]
+    ) -> list[bool]:
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.sleep(0.05)  # the handler runs on the loop
+        assert stop()
+        return await inner(nodes, enclosing, stop)
+
+    hooks.link_stored = interrupted  # type: ignore[method-assign]
+    with pytest.raises(ReifyTerminatedError):
+        asyncio.run(apply(tmp_path, actual, ideal, hooks))
+    assert not (tmp_path / "node_modules").exists()
