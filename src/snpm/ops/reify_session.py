@@ -716,7 +716,7 @@ class ReifySession:
 
         builder = Builder(
             BuildOptions(
-                ignore_scripts=_flag(flat, "ignoreScripts"),
+                ignore_scripts=bins_only,
                 bin_links=flat.get("binLinks") is not False,
                 foreground_scripts=_flag(flat, "foregroundScripts"),
                 script_shell=_opt_str(flat.get("scriptShell")),
@@ -728,7 +728,8 @@ class ReifySession:
                 policy_where=self.root,
             ),
             BuildHooks(
-                env=self.process_env,
+                # scripts are what the environment is for: without them it is not worked out
+                env={} if bins_only else self.process_env,
                 link_bins=link_bins,
                 check_bins=lambda b: check_bins(b.package, b.path, top=True, global_=True, force=force),
                 read_package=read_installed_package,
