@@ -438,6 +438,19 @@ def test_audit_like_npm(world: World, setup: Setup, template: str, args: list[st
     _assert_same(npm, snpm, args)
 
 
+@pytest.mark.parametrize("template", ["clean", "mixed", "odd", "workspaces"])
+def test_install_with_nothing_to_do_audits_again(world: World, setup: Setup, template: str) -> None:
+    """A second `install` answers from the stamp of the first (snpm.ops.noop_install) and still
+    audits, as npm's does: the advisories can change when no file does."""
+    _use(world, setup, template)
+    assert _run(world, "snpm", ["install"]).code == 0  # the full install leaves its stamp
+    npm, snpm = both(world, ["install"])
+    _assert_same(npm, snpm, ["install"])
+    assert "audited" in snpm.stdout, snpm.stdout
+    logs = sorted((world.cache / "_logs").glob("*-debug-0.log"))
+    assert "silly noop" in logs[-1].read_text()
+
+
 @pytest.mark.parametrize(
     "args",
     [

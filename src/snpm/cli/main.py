@@ -155,10 +155,18 @@ def run(
             from snpm.ops.noop_install import check_noop
 
             hit = check_noop(config, args, log=out.emit)
-            if hit is not None:
+            if hit is not None and not hit.audit:
                 from snpm.cli.noop import show_noop
 
                 show_noop(out, hit)
+                return exit_code
+            if hit is not None:
+                # the advisories may have changed: the audit runs again, and it needs the engine
+                import asyncio
+
+                from snpm.cli.commands.install import Install
+
+                asyncio.run(Install(ctx).run_noop(hit))
                 return exit_code
         if command_class is None or instance is None:
             command_class = load_command(command)

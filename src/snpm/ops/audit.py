@@ -32,6 +32,7 @@ from snpm.errors import SnpmError
 from snpm.fetch.options import fetch_options
 from snpm.json_types import JsonObject
 from snpm.manifest import add_dependencies
+from snpm.ops.audit_policy import audit_enabled
 from snpm.ops.reify_session import ReifyOutcome, ReifyRequest, ReifySession
 from snpm.spec import AliasSpec, parse_spec
 from snpm.tree.ideal.build import IdealTree, IdealTreeBuilder
@@ -319,17 +320,6 @@ def _with(outcome: ReifyOutcome, report: AuditReport | None, audited: int) -> Au
 async def _quick_report(session: ReifySession, tree: Node) -> AuditReport:
     filter_set = _workspace_filter(session, tree, exclude_when_disabled=False)
     return await _load_report(session, tree, filter_set=filter_set, audit=None)
-
-
-def audit_enabled(config: Config) -> bool:
-    """Whether the install family audits (arborist-cmd.js): `audit` left at its default is turned
-    off in global mode and outside a project (no package.json at the prefix, no --location=project)."""
-    location_project = config.get("location") == "project" or (
-        config.is_default("location") and not config.get("global") and bool(config.local_package)
-    )
-    if config.is_default("audit") and (config.is_global or not location_project):
-        return False
-    return config.flat.get("audit") is not False
 
 
 async def quick_audit(session: ReifySession, outcome: ReifyOutcome) -> AuditReport | None:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "InstallContext",
     "RebuildOutcome",
+    "audit_unchanged",
     "ci",
     "dedupe",
     "install",
@@ -129,6 +130,21 @@ async def install(ctx: InstallContext, specs: Sequence[str]) -> ReifyOutcome:
         if not args and not config.is_global and not config.get("ignore-scripts"):
             await _root_install_scripts(ctx, session.process_env, prefix)
     return outcome
+
+
+async def audit_unchanged(ctx: InstallContext) -> ReifyOutcome:
+    """The audit of an install the stamp found nothing to do for (snpm.ops.noop_install): the
+    lockfile's tree, which a no-op leaves as it is, audited as the full install audits its result.
+    The session is not entered: its policy warnings were the stamp's to show again."""
+    session = ctx.session()
+    try:
+        tree = load_tree(session.root)
+        outcome = ReifyOutcome(
+            plan=None, tree=tree, ideal=None, dry_run=False, package_lock_only=False, started=ctx.started
+        )
+        return await with_quick_audit(session, outcome)
+    finally:
+        await session.close()
 
 
 async def _root_install_scripts(ctx: InstallContext, env: Mapping[str, str], where: str) -> None:

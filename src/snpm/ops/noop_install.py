@@ -5,7 +5,9 @@ finds nothing and rewrites both lockfiles with the bytes they already hold. For 
 time is importing the engine. So an install that ends in the state a no-op leaves records a *stamp*
 (`<cache>/_snpm/noop-v1/<project digest>.json`): a digest of everything the next install's result
 depends on, and what it would print. A later `snpm install` without arguments whose stamp still
-matches prints that ("up to date in 9ms", the funding lines) and loads nothing else.
+matches prints that ("up to date in 9ms", the funding lines) and loads nothing else. When the
+install audits (`audit`, on by default), the advisories can change with no file changing: the audit
+runs again, on the lockfile's tree (the tree a no-op leaves), and only it loads the engine.
 
 The stamp covers, compared exactly:
 - the project's real path, every effective config value, node's path and version, the platform;
@@ -55,6 +57,7 @@ from snpm.lockfile.hidden import (
     check_hidden_folders,
     json_link_targets,
 )
+from snpm.ops.audit_policy import audit_enabled
 
 if TYPE_CHECKING:
     from snpm.config import Config
@@ -94,6 +97,9 @@ class NoopHit:
 
     funding: int
     alerts: tuple[tuple[str, str, str], ...] = ()
+    # the install audits (snpm.ops.audit_policy): the advisories may have changed since the stamp,
+    # so the audit runs again, on the lockfile's tree (snpm.ops.install.audit_unchanged)
+    audit: bool = False
 
 
 def noop_eligible(config: Config, args: Sequence[str]) -> bool:
@@ -101,7 +107,7 @@ def noop_eligible(config: Config, args: Sequence[str]) -> bool:
     package arguments, locally, with the default output and a lockfile."""
     if args or config.is_global:
         return False
-    off = ("dry-run", "json", "package-lock-only", "audit", "timing", "usage", "workspace")
+    off = ("dry-run", "json", "package-lock-only", "timing", "usage", "workspace")
     if any(config.get(key) for key in off):
         return False
     if config.get("workspaces") is not None or not config.get("package-lock"):
@@ -219,7 +225,9 @@ def check_noop(config: Config, args: Sequence[str], *, log: LogFn | None = None)
         return None
     if log is not None:
         log("silly", "noop", "the install stamp holds: nothing to do")
-    return NoopHit(funding=funding if isinstance(funding, int) else 0, alerts=shown)
+    return NoopHit(
+        funding=funding if isinstance(funding, int) else 0, alerts=shown, audit=audit_enabled(config)
+    )
 
 
 def _same_workspaces(project: str, recorded: object) -> bool:

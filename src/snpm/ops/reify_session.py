@@ -122,12 +122,12 @@ class ReifyRequest(msgspec.Struct, frozen=True):
 
 
 class ReifyOutcome(msgspec.Struct):
-    """What happened: the plan (None for --package-lock-only), the tree as it now is on disk (the
-    ideal tree for --dry-run), and the ideal-tree result."""
+    """What happened: the plan (None for --package-lock-only, and for a no-op's audit), the tree as
+    it now is on disk (the ideal tree for --dry-run), and the ideal-tree result."""
 
     plan: ReifyPlan | None
     tree: Node
-    ideal: IdealTree
+    ideal: IdealTree | None  # None: no tree was built (a no-op's audit, snpm.ops.install)
     dry_run: bool
     package_lock_only: bool
     started: float
@@ -298,6 +298,15 @@ class ReifySession:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        await self.close(exc_type, exc, tb)
+
+    async def close(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        """What leaving `async with` does, for a session used without it (no policy resolved)."""
         if self._source is not None:
             self._source.close()
         if self._pool is not None:

@@ -73,7 +73,7 @@ def _stamp(config: Config, project: Path, **options: object) -> None:
         ((), ["a"], False),
         (("--dry-run",), [], False),
         (("--json",), [], False),
-        (("--audit",), [], False),
+        (("--audit",), [], True),  # the audit runs again (NoopHit.audit)
         (("--package-lock-only",), [], False),
         (("--no-package-lock",), [], False),
         (("-g",), [], False),
@@ -96,12 +96,22 @@ def test_a_stamp_holds_until_anything_it_covers_changes(tmp_path: Path) -> None:
     assert check_noop(config, []) is None
     _stamp(config, project)
     hit = check_noop(config, [])
-    assert hit is not None and hit.funding == 0 and hit.alerts == ()
+    assert hit is not None and hit.funding == 0 and hit.alerts == () and not hit.audit
     # another setting
     assert check_noop(_config(tmp_path, "--no-audit", "--omit=dev"), []) is None
     # package.json, byte for byte
     (project / "package.json").write_text(json.dumps(_PACKAGE) + "\n")
     assert check_noop(config, []) is None
+
+
+def test_a_stamp_of_an_auditing_install_asks_for_the_audit_again(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    config = _config(tmp_path)  # audit on, as by default in a project (read after it exists)
+    _stamp(config, project)
+    hit = check_noop(config, [])
+    assert hit is not None and hit.audit
+    # the stamp of one setting does not answer for the other
+    assert check_noop(_config(tmp_path, "--no-audit"), []) is None
 
 
 @pytest.mark.parametrize("change", ["touch", "remove", "extra", "hidden", "lockfile", "yarn"])

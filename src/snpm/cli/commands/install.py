@@ -36,6 +36,7 @@ from snpm.ops.reify_session import ReifyIO
 
 if TYPE_CHECKING:
     from snpm.ops.audit_output import ReifyAudit
+    from snpm.ops.noop_install import NoopHit
     from snpm.ops.reify_session import ReifyOutcome
 
 __all__ = ["ArboristCommand", "Install"]
@@ -125,34 +126,17 @@ class ArboristCommand(Command):
     def finish(self, outcome: ReifyOutcome) -> int:
         """npm's reifyFinish: advisories, then the summary and the audit (or nothing when silent).
         Returns the audit's exit code (only `npm audit fix` has one)."""
+        tree = outcome.tree
+        if tree.global_ and not outcome.dry_run:
+            preserve_builtin_config(self.ctx.config, tree)
+        self._script_advisories(outcome)
+        return self.finish_summary(outcome)
+
+    def finish_summary(self, outcome: ReifyOutcome) -> int:
+        """The end of reifyFinish: what changed, funding, the audit's report; its exit code."""
         out = self.ctx.out
         config = self.ctx.config
         tree = outcome.tree
-        if tree.global_ and not outcome.dry_run:
-            preserve_builtin_config(config, tree)
-        warn_workspace_allow_scripts(tree.inventory.values(), out.emit)
-        ignore_scripts = bool(config.get("ignore-scripts"))
-        allow_all = bool(config.flat.get("dangerouslyAllowAllScripts"))
-        if not ignore_scripts and not allow_all:
-            from snpm.lifecycle import (
-                collect_unreviewed_scripts,
-                read_installed_package,
-                unreviewed_scripts_message,
-            )
-            from snpm.ops.reify_bridge import build_node
-
-            # npm checks the tree it just built, on a dry run too
-            unreviewed = collect_unreviewed_scripts(
-                [build_node(n) for n in tree.inventory.values()],
-                outcome.allow_scripts,
-                read_installed_package,
-                ignore_scripts=ignore_scripts,
-                dangerously_allow_all_scripts=allow_all,
-                where=str(config.local_prefix),
-            )
-            message = unreviewed_scripts_message(unreviewed, global_=config.is_global)
-            if message is not None:
-                out.log.warn("install-scripts", message)
         audit = self.reify_audit(outcome)
         if out.settings.loglevel == "silent":
             return audit.exit_code if audit is not None else 0
@@ -176,6 +160,36 @@ class ArboristCommand(Command):
         if audit is not None and audit.report:
             out.standard("\n" + audit.report)
         return audit.exit_code if audit is not None else 0
+
+    def _script_advisories(self, outcome: ReifyOutcome) -> None:
+        """The warnings about the tree's scripts: allow-scripts set in a workspace, and the install
+        scripts nobody reviewed."""
+        out = self.ctx.out
+        config = self.ctx.config
+        tree = outcome.tree
+        warn_workspace_allow_scripts(tree.inventory.values(), out.emit)
+        ignore_scripts = bool(config.get("ignore-scripts"))
+        allow_all = bool(config.flat.get("dangerouslyAllowAllScripts"))
+        if not ignore_scripts and not allow_all:
+            from snpm.lifecycle import (
+                collect_unreviewed_scripts,
+                read_installed_package,
+                unreviewed_scripts_message,
+            )
+            from snpm.ops.reify_bridge import build_node
+
+            # npm checks the tree it just built, on a dry run too
+            unreviewed = collect_unreviewed_scripts(
+                [build_node(n) for n in tree.inventory.values()],
+                outcome.allow_scripts,
+                read_installed_package,
+                ignore_scripts=ignore_scripts,
+                dangerously_allow_all_scripts=allow_all,
+                where=str(config.local_prefix),
+            )
+            message = unreviewed_scripts_message(unreviewed, global_=config.is_global)
+            if message is not None:
+                out.log.warn("install-scripts", message)
 
     def reify_audit(self, outcome: ReifyOutcome) -> ReifyAudit | None:
         """The audit that followed the reify (snpm.ops.audit), as reify-output.js prints it."""
@@ -253,6 +267,20 @@ class Install(ArboristCommand):
             self.stop_progress(context)
         self.finish(outcome)
         self.leave_stamp(args, outcome, alerts=out.alerts[mark:], files_before=files_before)
+
+    async def run_noop(self, hit: NoopHit) -> None:
+        """An install its stamp found nothing to do for, that audits (snpm.ops.noop_install): the
+        warnings a no-op shows again, the audit of the lockfile's tree, the summary."""
+        out = self.ctx.out
+        for level, title, text in hit.alerts:
+            out.emit(level, title, text)
+        context = self.install_context()
+        try:
+            outcome = await install_ops.audit_unchanged(context)
+        finally:
+            self.stop_progress(context)
+        # the advisories about the tree's scripts were among the warnings shown again
+        self.finish_summary(outcome)
 
     def leave_stamp(
         self,
