@@ -106,6 +106,22 @@ def peer_chains(r: ScenarioRegistry) -> None:
     r.publish("tool", "1.0.0", dependencies={"plugin-a": "^1.0.0"})
 
 
+def host_and_plugins(r: ScenarioRegistry) -> None:
+    """vitest@4's shape: an optional peer (the plugin) whose newest version asks for another version
+    of the host than the one being placed: the peer set swaps the host out of its virtual root."""
+    r.publish("host", "0.9.0", license="MIT")
+    r.publish(
+        "host",
+        "1.0.0",
+        peerDependencies={"host-plugin": "^1.0.0", "host-ui": "1.0.0"},
+        peerDependenciesMeta={"host-plugin": {"optional": True}, "host-ui": {"optional": True}},
+        license="MIT",
+    )
+    r.publish("host", "2.0.0", engines={"node": ">=99"}, license="MIT")
+    r.publish("host-plugin", "1.0.0", peerDependencies={"host": "0.9.0"}, license="MIT")
+    r.publish("host-ui", "1.0.0", peerDependencies={"host": "1.0.0"}, license="MIT")
+
+
 def assorted(r: ScenarioRegistry) -> None:
     r.publish("@scope/lib", "1.0.0", dependencies={"dep": "^1.0.0"}, license={"type": "MIT"})
     r.publish("@scope/lib", "1.1.0", dependencies={"dep": "^1.1.0"}, funding="https://example.test/fund")
@@ -338,6 +354,12 @@ def edit_package(**changes: Any) -> Any:
 ANY_NODE = SourceOptions(node_version=NODE_VERSION, npm_version=NPM_VERSION)
 
 SCENARIOS: list[Scenario] = [
+    Scenario("optional-peer-wants-another-host", host_and_plugins, pkg(devDependencies={"host": "*"})),
+    Scenario(
+        "optional-peer-wants-another-host-beside",
+        host_and_plugins,
+        pkg(devDependencies={"host": "*", "host-ui": "^1.0.0"}),
+    ),
     # hoisting, nesting, flags
     Scenario(
         "hoist-and-nest",

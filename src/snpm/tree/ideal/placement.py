@@ -157,8 +157,9 @@ class PlaceDep:
                 return
             p = p.resolve_parent
 
+        # arborist reads `this.dep.parent` only in the peer loop below, when the placed node has an
+        # invalid peer edge; a dep without one (its virtual root let go of it) is placed all the same
         virtual_root = dep.parent
-        assert virtual_root is not None
         error = dep.errors[0] if dep.errors else None
         if dep.is_link:
             self.placed = Link(
@@ -209,7 +210,7 @@ class PlaceDep:
         for peer_edge in placed.edges_out.values():
             if peer_edge.valid or not peer_edge.peer or peer_edge.peer_conflicted:
                 continue
-            peer = virtual_root.children.get(peer_edge.name)
+            peer = virtual_root.children.get(peer_edge.name) if virtual_root is not None else None
             if peer is None:
                 continue
             if not peer.satisfies(peer_edge):
