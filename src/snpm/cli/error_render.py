@@ -385,10 +385,12 @@ def render(err: BaseException, *, command: str = "", suggestions: str = "") -> R
             ],
         )
     if not isinstance(err, SnpmError):
-        # a bug in snpm: show it like npm shows an unexpected Error (message + the type in verbose)
+        # a bug in snpm: show it like npm shows an unexpected Error (message, and the type and the
+        # stack in verbose: the debug log then holds what a bug report needs)
         wrapped = SnpmError(f"{type(err).__name__}: {err}")
         rendered = render(wrapped, command=command)
-        rendered.verbose.insert(0, ("type", type(err).__name__))
+        name = type(err).__name__
+        rendered.verbose[:0] = [("type", name), ("stack", error_stack(err, name))]
         return rendered
     if isinstance(err, ThrownStringError):
         # npm.js Object.assign()s getError's result onto a primitive, so jsonError finds nothing

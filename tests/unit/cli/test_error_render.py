@@ -83,3 +83,13 @@ def test_web_otp_errors_name_both_urls() -> None:
     assert ("", "  http://r.test/-/v1/otp/a") in rendered.detail
     assert ("", "  http://r.test/-/v1/otp-done/b") in rendered.detail
     assert rendered.json_error()["authUrl"] == body["authUrl"]
+
+
+def test_a_bug_logs_its_type_and_stack_in_verbose() -> None:
+    rendered = render(_raised(AssertionError("placed twice")), command="install")
+    assert rendered.summary == [("", "AssertionError: placed twice")]
+    (type_title, name), (stack_title, stack) = rendered.verbose[:2]
+    assert (type_title, name, stack_title) == ("type", "AssertionError", "stack")
+    first, *frames = stack.split("\n")
+    assert first == "AssertionError: placed twice"
+    assert frames[0].startswith("    at _raised.<locals>.inner (")
