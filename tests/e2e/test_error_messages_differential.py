@@ -40,12 +40,44 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("ENOENT", "ENOENT: no such file or directory, open '/x/package.json'", {"path": "/x/package.json"}),
     ("ENOENT", "ENOENT: no such file", {"file": "/x/y"}),
     ("EWHATEVER", "something else went wrong", {}),
+    # npm-install-checks' checkPlatform: `required` holds os, cpu and libc, unset ones undefined
+    # (null here, turned back into undefined below); `current` has no libc off Linux
+    (
+        "EBADPLATFORM",
+        "Unsupported platform",
+        {
+            "pkgid": "fsevents@2.3.3",
+            "current": {"os": "linux", "cpu": "x64", "libc": "glibc"},
+            "required": {"os": ["darwin"], "cpu": None, "libc": None},
+        },
+    ),
+    (
+        "EBADPLATFORM",
+        "Unsupported platform",
+        {
+            "pkgid": "@esbuild/win32-arm64@0.25.0",
+            "current": {"os": "linux", "cpu": "x64", "libc": "glibc"},
+            "required": {"os": ["win32", "!linux"], "cpu": ["arm64"], "libc": []},
+        },
+    ),
+    (
+        "EBADPLATFORM",
+        "Unsupported platform",
+        {
+            "pkgid": "musl-only@1.0.0",
+            "current": {"os": "darwin", "cpu": "arm64", "libc": None},
+            "required": {"os": None, "cpu": "arm64", "libc": ["musl"]},
+        },
+    ),
 ]
 
 SCRIPT = """
 const { errorMessage } = require(NPM + '/lib/utils/error-message.js');
 const npm = { command: 'install', loaded: false, prefix: '/nowhere', config: { get: () => '' } };
 const out = input.map(([code, message, extra]) => {
+  for (const k of ['required', 'current']) {
+    for (const key in extra[k] ?? {}) if (extra[k][key] === null) extra[k][key] = undefined;
+  }
   const er = Object.assign(new Error(message), { code }, extra);
   const { summary, detail, json } = errorMessage(er, npm);
   return { summary, detail, json: json ?? null };
@@ -58,6 +90,9 @@ def _snpm_error(code: str, message: str, extra: dict[str, object]) -> SnpmError:
     kw: dict[str, object] = dict(extra)
     if code.startswith("E4") and code[1:].isdigit():
         return HttpError(message, status=int(code[1:]), code=code, **kw)
+    if code == "EBADPLATFORM":
+        pkgid = str(kw.pop("pkgid"))
+        return SnpmError(message, code=code, pkgid=pkgid, extra=kw)
     if code in ("ETIMEDOUT", "ECONNRESET"):
         return NetworkError(message, code=code, **kw)  # type: ignore[arg-type]
     return SnpmError(message, code=code, **kw)  # type: ignore[arg-type]

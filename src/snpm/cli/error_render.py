@@ -100,6 +100,35 @@ def _js_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _platform_lines(err: SnpmError) -> tuple[str, str]:
+    """error-message.js's EBADPLATFORM: the keys the package restricts (a list joined with commas),
+    as wanted and current JSON, then a `Valid …:`/`Actual …:` pair per key, aligned."""
+    required = err.extra.get("required")
+    current = err.extra.get("current")
+    required = required if isinstance(required, dict) else {}
+    current = dict(current) if isinstance(current, dict) else {}
+    expected: dict[str, object] = {}
+    for key, value in required.items():
+        if isinstance(value, list) and value:
+            expected[key] = ",".join(str(v) for v in value)
+        elif value is None or isinstance(value, list):
+            current.pop(key, None)  # JavaScript deletes it from both: absent from the JSON
+        else:
+            expected[key] = value
+    actual = {key: value for key, value in current.items() if value is not None}
+    wanted = (
+        f"Unsupported platform for {err.pkgid}: wanted {_js_json(expected)} (current: {_js_json(actual)})"
+    )
+    longest = max((len(key) for key in expected), default=0)
+    lines: list[str] = []
+    for key, value in expected.items():
+        padding = 1 + longest - len(key)
+        shown = current.get(key)
+        lines.append(f"Valid {key}:{' ' * (padding + 1)}{value}")
+        lines.append(f"Actual {key}:{' ' * padding}{'undefined' if shown is None else shown}")
+    return wanted, "\n".join(lines)
+
+
 def _as_object(err: SnpmError) -> str:
     # npm pushes the Error object itself; node prints `Name: message` (plus a stack we do not have)
     return f"{err.name}: {err.message}"
@@ -299,6 +328,10 @@ def _message_lines(
                 f"Actual:   {_js_json(actual)}",
             )
         )
+    elif code == "EBADPLATFORM":
+        wanted, details = _platform_lines(err)
+        summary.append(("notsup", wanted))
+        detail.append(("notsup", details))
     elif code == "ENOSPC":
         summary.append(("nospc", msg))
         detail.append(
