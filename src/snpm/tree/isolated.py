@@ -1,0 +1,311 @@
+"""npm's `install-strategy=linked` layout (arborist's isolated-reifier.js, npm RFC 0042), as plain data.
+
+The lockfile of a linked install is the hoisted ideal tree's; only node_modules differs. Every package
+outside the project gets a folder of its own in the store,
+
+    node_modules/.store/<name>@<version>-<hash>/node_modules/<name>/
+
+where `<hash>` digests the whole dependency graph below the package (so two copies of one version
+with different dependencies get different folders), and every dependency is a symlink beside it:
+
+    node_modules/.store/<key>/node_modules/<dep>  ->  ../../<dep key>/node_modules/<dep>
+    node_modules/<root dep>                       ->  .store/<key>/node_modules/<root dep>
+
+`isolated_layout(ideal_tree)` answers which store folders and which links, by arborist's rules:
+the graph from the project root (and its workspaces) through every edge except into bundled
+dependencies and omitted types; a package's dependencies are its non-optional edges' targets (local
+ones, workspaces and `file:` links, stay in place), its optional edges', and, for optional peers
+nobody declared an edge for, what the tree resolves by that name; the key of a package is
+`shake256(16 bytes)` over the sorted `name@version->…::resolved` paths of a depth-first walk.
+
+Not covered yet: packages that carry an npm-shrinkwrap.json (arborist builds a tree inside them) and
+bundled dependencies of the root or a workspace (kept in place by arborist); reify does not apply
+this layout yet (snpm refuses `install-strategy=linked`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+from collections.abc import Iterable
+
+import msgspec
+
+from snpm.tree.node import Node
+from snpm.tree.paths import name_from_folder
+
+__all__ = ["IsolatedLayout", "StoreLink", "StorePackage", "isolated_layout", "store_key"]
+
+
+class StorePackage(msgspec.Struct, frozen=True):
+    """One store folder: the package `node` of the ideal tree, extracted at `location`."""
+
+    key: str
+    location: str
+    node: Node
+
+
+class StoreLink(msgspec.Struct, frozen=True):
+    """A symlink at `location` (relative to the project) to the package folder at `target`;
+    `resolved` is what arborist records for it (`file:.store/<key>/node_modules/<name>`)."""
+
+    location: str
+    target: str
+    resolved: str | None
+    optional: bool
+
+
+class IsolatedLayout(msgspec.Struct, frozen=True):
+    store: tuple[StorePackage, ...]
+    links: tuple[StoreLink, ...]
+    # (folder holding `.bin`, bin name, location of the package it runs), as arborist's binPaths
+    bins: tuple[tuple[str, str, str], ...]
+
+
+class _Proxy:
+    """arborist's proxy objects of the ideal graph: a package with its dependencies split by kind."""
+
+    __slots__ = (
+        "external",
+        "external_optional",
+        "is_project_root",
+        "is_workspace",
+        "key",
+        "local",
+        "local_location",
+        "name",
+        "node",
+        "package_name",
+        "resolved",
+        "version",
+    )
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.name = node.name or ""
+        self.package_name = name_from_folder(node.package_name or node.path) or ""
+        self.version = node.version
+        self.resolved = node.resolved
+        self.is_project_root = node.is_project_root
+        self.is_workspace = node.is_workspace
+        self.local_location = node.location
+        self.local: list[_Proxy] = []
+        self.external: list[_Proxy] = []
+        self.external_optional: list[_Proxy] = []
+        self.key: str | None = None
+
+    @property
+    def dependencies(self) -> list[_Proxy]:
+        return [*self.external, *self.local, *self.external_optional]
+
+
+def _js(value: object) -> str:
+    """A value in a JavaScript template string (`${undefined}` is `undefined`)."""
+    return "undefined" if value is None else str(value)
+
+
+def store_key(proxy: _Proxy) -> str:
+    """getKey: `<name>@<version>-<hash>` over the depth-first paths below `proxy` (each package once)."""
+    if proxy.key is not None:
+        return proxy.key
+    paths: list[str] = []
+    branch: list[str] = []
+    seen: set[int] = set()
+
+    def walk(node: _Proxy) -> None:
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        branch.append(f"{_js(node.package_name)}@{_js(node.version)}")
+        paths.append(f"{'->'.join(branch)}::{_js(node.resolved)}")
+        for dep in node.dependencies:
+            walk(dep)
+        branch.pop()
+
+    walk(proxy)
+    paths.sort()
+    digest = hashlib.shake_256(",".join(paths).encode()).digest(16)
+    text = base64.b64encode(digest).decode().replace("+", "-").replace("/", "_").rstrip("=")
+    proxy.key = f"{_js(proxy.package_name)}@{_js(proxy.version)}-{text}"
+    return proxy.key
+
+
+class _Graph:
+    """makeIdealGraph: the proxies reachable from the root and its workspaces."""
+
+    def __init__(self, root: Node, omit: Iterable[str]) -> None:
+        self.root = root
+        self.omit = frozenset(omit)
+        package = root.package
+        declared: set[str] = set()
+        for group, kind in (
+            ("dependencies", None),
+            ("devDependencies", "dev"),
+            ("optionalDependencies", "optional"),
+            ("peerDependencies", "peer"),
+        ):
+            deps = package.get(group)
+            if isinstance(deps, dict) and (kind is None or kind not in self.omit):
+                declared.update(deps)
+        self.declared = declared
+        self.proxies: dict[Node, _Proxy] = {}
+        self.externals: list[_Proxy] = []
+        self.workspaces: list[_Proxy] = []
+        self.top = self._proxy(root, local=True)
+        self.workspaces = [self._proxy(w, local=True) for w in root.fs_children if not w.extraneous]
+        self._collect()
+
+    def _fs_child(self, node: Node) -> bool:
+        children = self.root.fs_children
+        return node in children or node.target in children
+
+    def _collect(self) -> None:
+        root = self.root
+        processed: set[str] = set()
+        queue: list[Node] = [root, *root.fs_children]
+        while queue:
+            node = queue.pop()
+            if node.location in processed:
+                continue
+            processed.add(node.location)
+            bundled = _bundled(node)
+            for edge in node.edges_out.values():
+                to = edge.to
+                if to is not None and to.name not in bundled and not to.should_omit(self.omit):
+                    queue.append(to)
+            local_file = node.is_link and (node.resolved or "").startswith("file:")
+            if local_file and not self._fs_child(node):
+                self.workspaces.append(self._proxy(node.target, local=True))
+            elif not (node.is_project_root or node.is_workspace or node.inert or self._fs_child(node)):
+                self.externals.append(self._proxy(node, local=False))
+
+    def _proxy(self, node: Node, *, local: bool) -> _Proxy:
+        found = self.proxies.get(node)
+        if found is not None:
+            return found
+        proxy = self.proxies[node] = _Proxy(node)
+        if local and not node.is_project_root:
+            # arborist's #workspaceProxy (workspaces and `file:` folders alike) names by package
+            proxy.name = node.package_name or node.name or ""
+        if node.has_shrinkwrap and not local:
+            raise NotImplementedError("a package with its own npm-shrinkwrap.json in a linked install")
+        self._dependencies(node, proxy)
+        return proxy
+
+    def _dependencies(self, node: Node, proxy: _Proxy) -> None:
+        bundled = _bundled(node)
+        edges = [e for e in node.edges_out.values() if e.to is not None and e.to.name not in bundled]
+        if (node.is_project_root or node.is_workspace) and self.omit:
+            edges = [
+                e
+                for e in edges
+                if not (
+                    (e.dev and "dev" in self.omit)
+                    or (e.optional and "optional" in self.omit)
+                    or (e.peer and "peer" in self.omit)
+                )
+            ]
+        required = [_to(e.to) for e in edges if not e.optional]
+        if node.is_project_root:
+            required = [n for n in required if not n.is_workspace or (n.package_name or "") in self.declared]
+        peers = node.package.get("peerDependencies")
+        if isinstance(peers, dict) and node.legacy_peer_deps:
+            names = {e.name for e in edges}
+            for name in peers:
+                if name not in names:
+                    found = node.resolve(name)
+                    if found is not None and found is not node and not found.inert:
+                        required.append(found.target)
+        file_targets = {
+            id(_to(e.to))
+            for e in edges
+            if e.to is not None and e.to.is_link and (e.to.resolved or "").startswith("file:")
+        }
+
+        def is_local(n: Node) -> bool:
+            return n.is_workspace or n in node.fs_children or id(n) in file_targets
+
+        optional = [_to(e.to) for e in edges if e.optional]
+        meta = node.package.get("peerDependenciesMeta")
+        if isinstance(meta, dict):
+            have = {n.name for n in [*required, *optional]}
+            for name, value in meta.items():
+                if not (isinstance(value, dict) and value.get("optional")) or name in have:
+                    continue
+                found = node.resolve(name)
+                target = found.target if found is not None else None
+                if target is not None and target is not node and not target.inert and not is_local(target):
+                    optional.append(target)
+        proxy.local = [self._proxy(n, local=True) for n in required if is_local(n)]
+        proxy.external = [self._proxy(n, local=False) for n in required if not is_local(n) and not n.inert]
+        proxy.external_optional = [self._proxy(n, local=False) for n in optional if not n.inert]
+
+
+def _to(node: Node | None) -> Node:
+    assert node is not None
+    return node.target
+
+
+def _bundled(node: Node) -> frozenset[str]:
+    package = node.package
+    value = package.get("bundleDependencies") or package.get("bundledDependencies")
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
+
+
+def isolated_layout(root: Node, *, omit: Iterable[str] = ()) -> IsolatedLayout:
+    """The store folders, links and bins of a linked install of the ideal tree `root`."""
+    graph = _Graph(root, omit)
+    store: dict[str, StorePackage] = {}
+    for proxy in graph.externals:
+        key = store_key(proxy)
+        if key not in store:
+            location = f"node_modules/.store/{key}/node_modules/{proxy.package_name}"
+            store[key] = StorePackage(key=key, location=location, node=proxy.node)
+    links: dict[str, StoreLink] = {}
+    bins: list[tuple[str, str, str]] = []
+    done: set[str] = set()
+
+    def edges(proxy: _Proxy, external: bool) -> None:
+        key = store_key(proxy)
+        if key in done:
+            return
+        done.add(key)
+        if external:
+            folder = f"node_modules/.store/{key}/node_modules"
+        else:
+            folder = posixpath.join(proxy.local_location, "node_modules")
+        for dep in proxy.local:
+            edges(dep, False)
+            link(dep, False, False, folder)
+        for dep in proxy.external:
+            edges(dep, True)
+            link(dep, False, True, folder)
+        for dep in proxy.external_optional:
+            edges(dep, True)
+            link(dep, True, True, folder)
+
+    def link(dep: _Proxy, optional: bool, external: bool, folder: str) -> None:
+        key = store_key(dep)
+        if external:
+            target = store[key].location
+            resolved: str | None = f"file:.store/{key}/node_modules/{dep.package_name}"
+        else:
+            target = dep.local_location
+            resolved = dep.resolved
+        binmap = dep.node.package.get("bin")
+        if isinstance(binmap, dict):
+            bins.extend((posixpath.join(folder, ".bin"), name, target) for name in binmap)
+        location = posixpath.join(folder, dep.name)
+        links[location] = StoreLink(location=location, target=target, resolved=resolved, optional=optional)
+
+    edges(graph.top, False)
+    for workspace in graph.workspaces:
+        edges(workspace, False)
+    # a store package's own bins go beside it, as bin-links links any package's (its node_modules)
+    for package in store.values():
+        binmap = package.node.package.get("bin")
+        if isinstance(binmap, dict):
+            folder = package.location.rsplit("/node_modules/", 1)[0] + "/node_modules/.bin"
+            bins.extend((folder, name, package.location) for name in binmap)
+    return IsolatedLayout(store=tuple(store.values()), links=tuple(links.values()), bins=tuple(bins))
