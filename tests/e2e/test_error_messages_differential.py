@@ -40,6 +40,22 @@ CASES: list[tuple[str, str, dict[str, object]]] = [
     ("ENOENT", "ENOENT: no such file or directory, open '/x/package.json'", {"path": "/x/package.json"}),
     ("ENOENT", "ENOENT: no such file", {"file": "/x/y"}),
     ("EWHATEVER", "something else went wrong", {}),
+    # a failed git command (@npmcli/git's errors carry promise-spawn's cmd, args, stdout, stderr)
+    (
+        "128",
+        "An unknown git error occurred",
+        {
+            "cmd": "git",
+            "args": ["--no-replace-objects", "ls-remote", "ssh://git@example.test/a/b.git"],
+            "stdout": "",
+            "stderr": "ssh: Could not resolve hostname example.test\nfatal: Could not read from remote repository.\n",
+        },
+    ),
+    (
+        "129",
+        "A git error",
+        {"cmd": "git", "args": ["clone", "https://u:secret@example.test/x"], "stdout": " \n"},
+    ),
     # npm-install-checks' checkPlatform: `required` holds os, cpu and libc, unset ones undefined
     # (null here, turned back into undefined below); `current` has no libc off Linux
     (
@@ -90,6 +106,8 @@ def _snpm_error(code: str, message: str, extra: dict[str, object]) -> SnpmError:
     kw: dict[str, object] = dict(extra)
     if code.startswith("E4") and code[1:].isdigit():
         return HttpError(message, status=int(code[1:]), code=code, **kw)
+    if "cmd" in kw:
+        return SnpmError(message, code=code, extra=kw)
     if code == "EBADPLATFORM":
         pkgid = str(kw.pop("pkgid"))
         return SnpmError(message, code=code, pkgid=pkgid, extra=kw)

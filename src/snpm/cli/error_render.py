@@ -25,6 +25,7 @@ import msgspec
 
 from snpm import NPM_VERSION
 from snpm.ecmascript.json_errors import to_well_formed
+from snpm.ecmascript.strings import trim as js_trim
 from snpm.errors import SnpmError, UnknownCommandError, UsageError
 from snpm.json_types import JsonValue
 from snpm.redact import redact_log
@@ -366,6 +367,14 @@ def _message_lines(
         signal = err.extra.get("signal")
         if signal:
             detail.append(("signal", str(signal)))
+        # a failed child process (git): its command line, then what it printed
+        cmd, args = err.extra.get("cmd"), err.extra.get("args")
+        if cmd and isinstance(args, list):
+            detail.append(("command", str(cmd), *(redact_log(str(a)) for a in args)))
+        for stream in ("stdout", "stderr"):
+            text = err.extra.get(stream)
+            if isinstance(text, str) and text:
+                detail.append(("", js_trim(text)))
     return summary, detail, json_extra
 
 
