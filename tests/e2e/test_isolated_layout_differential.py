@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from test_ideal_tree_differential import assorted, bundles, host_and_plugins, numbers, optionals, pkg, react
 
+from snpm.ecmascript.json import stringify_nice
 from snpm.errors import SnpmError
+from snpm.lockfile.codec import KEY_ORDER
 from snpm.tree.flags import optional_set
 from snpm.tree.ideal.checks import check_platform, current_platform
-from snpm.tree.isolated import isolated_layout
+from snpm.tree.isolated import hidden_lockfile, isolated_layout
 from snpm.tree.lockfile_bridge import load_tree
 from snpm.tree.node import Node
 from support.fake_registry import FakeRegistry
@@ -158,6 +160,10 @@ def test_layout_matches_npm(
         for rel, content in files.items():
             (project / rel).parent.mkdir(parents=True, exist_ok=True)
             (project / rel).write_text(json.dumps(content, indent=2) + "\n")
+        # the lockfile first: the linked install then reads its nodes from it, as snpm's does here
+        # (the hidden lockfile carries `integrity` only for packages fetched from the registry)
+        done = run_npm(tmp_path, project, registry.url, ["install", *args])
+        assert done.returncode == 0, done.stderr
         done = run_npm(
             tmp_path,
             project,
@@ -181,3 +187,6 @@ def test_layout_matches_npm(
         if (project / target / str(_bin_path(project / target, name))).exists()
     }
     assert expected_bins == bins
+    # and node_modules/.package-lock.json, byte for byte
+    text = stringify_nice(hidden_lockfile(tree, layout), KEY_ORDER, 2)
+    assert text == (project / "node_modules" / ".package-lock.json").read_text()

@@ -17,6 +17,9 @@ dependencies and omitted types; a package's dependencies are its non-optional ed
 ones, workspaces and `file:` links, stay in place), its optional edges', and, for optional peers
 nobody declared an edge for, what the tree resolves by that name; the key of a package is
 `shake256(16 bytes)` over the sorted `name@version->…::resolved` paths of a depth-first walk.
+`hidden_lockfile(ideal_tree, layout)` is the node_modules/.package-lock.json arborist then writes:
+one entry per store package, link and local folder (Shrinkwrap.metaFromNode of its isolated nodes,
+which carry no dev/peer flags and, read from a lockfile, no integrity), and `{}` per store folder.
 
 Not covered yet: packages that carry an npm-shrinkwrap.json (arborist builds a tree inside them) and
 bundled dependencies of the root or a workspace (kept in place by arborist); reify does not apply
@@ -28,14 +31,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import posixpath
+import re
 from collections.abc import Iterable
 
 import msgspec
 
+from snpm.json_types import JsonObject, JsonValue
+from snpm.tree.lockfile_bridge import LockOptions, package_meta
 from snpm.tree.node import Node
 from snpm.tree.paths import name_from_folder
+from snpm.tree.specs import consistent_resolve
 
-__all__ = ["IsolatedLayout", "StoreLink", "StorePackage", "isolated_layout", "store_key"]
+__all__ = ["IsolatedLayout", "StoreLink", "StorePackage", "hidden_lockfile", "isolated_layout", "store_key"]
 
 
 class StorePackage(msgspec.Struct, frozen=True):
@@ -61,6 +68,8 @@ class IsolatedLayout(msgspec.Struct, frozen=True):
     links: tuple[StoreLink, ...]
     # (folder holding `.bin`, bin name, location of the package it runs), as arborist's binPaths
     bins: tuple[tuple[str, str, str], ...]
+    # the folders that stay in place and hold links of their own: workspaces and `file:` folders
+    local: tuple[Node, ...] = ()
 
 
 class _Proxy:
@@ -308,4 +317,91 @@ def isolated_layout(root: Node, *, omit: Iterable[str] = ()) -> IsolatedLayout:
         if isinstance(binmap, dict):
             folder = package.location.rsplit("/node_modules/", 1)[0] + "/node_modules/.bin"
             bins.extend((folder, name, package.location) for name in binmap)
-    return IsolatedLayout(store=tuple(store.values()), links=tuple(links.values()), bins=tuple(bins))
+    return IsolatedLayout(
+        store=tuple(store.values()),
+        links=tuple(links.values()),
+        bins=tuple(bins),
+        local=tuple(w.node for w in graph.workspaces),
+    )
+
+
+# node_modules/.store/<key> of a location inside it (a key may hold a scope's `/`)
+_CONTAINER = re.compile(r"^(.*/\.store/.+?)/node_modules/")
+
+
+def hidden_lockfile(root: Node, layout: IsolatedLayout, *, options: LockOptions | None = None) -> JsonObject:
+    """node_modules/.package-lock.json of a linked install (reify's #saveLinkedHiddenLockfile): an
+    entry per store package, per link and per local folder, as Shrinkwrap.metaFromNode writes the
+    isolated nodes arborist makes of them, and an empty one per store folder."""
+    path = root.path or ""
+    packages: dict[str, JsonValue] = {}
+    containers: set[str] = set()
+    for package in layout.store:
+        packages[package.location] = _store_meta(package, path, options)
+    for link in layout.links:
+        packages[link.location] = {"resolved": link.target, "link": True}
+    for location in packages:
+        found = _CONTAINER.match(location)
+        if found is not None:
+            containers.add(found.group(1))
+    for node in layout.local:
+        packages[node.location] = _local_meta(node, path)
+    for container in containers:
+        packages[container] = {}
+    return {"lockfileVersion": 3, "requires": True, "packages": packages}
+
+
+def _package_fields(package: JsonObject) -> JsonObject:
+    """metaFromNode's fields read off the package (bundled dependencies left out, as arborist's
+    proxies drop them)."""
+    meta = package_meta(package)
+    meta.pop("bundleDependencies", None)
+    return meta
+
+
+def _has_install_script(package: JsonObject) -> bool:
+    scripts = package.get("scripts")
+    scripts = scripts if isinstance(scripts, dict) else {}
+    return bool(
+        package.get("hasInstallScript")
+        or scripts.get("install")
+        or scripts.get("preinstall")
+        or scripts.get("postinstall")
+    )
+
+
+def _store_meta(package: StorePackage, path: str, options: LockOptions | None) -> JsonObject:
+    node = package.node
+    meta = _package_fields(node.package)
+    pname = node.package.get("name")
+    folder_name = name_from_folder(package.location)
+    if isinstance(pname, str) and pname and folder_name != pname:
+        meta["name"] = pname
+    if _has_install_script(node.package):
+        meta["hasInstallScript"] = True
+    resolved = consistent_resolve(node.resolved, posixpath.join(path, package.location), path, True)
+    if resolved and not (
+        node.is_registry_dependency and options is not None and options.omit_lockfile_registry_resolved
+    ):
+        meta["resolved"] = resolved
+    if node.optional:
+        meta["optional"] = True
+    return meta
+
+
+def _local_meta(node: Node, path: str) -> JsonObject:
+    """A workspace (or `file:` folder) as the isolated tree's top-level node: its devDependencies
+    too, and its name whenever its folder is named otherwise."""
+    meta = _package_fields(node.package)
+    pname = node.package.get("name")
+    if isinstance(pname, str) and pname and name_from_folder(node.path) != pname:
+        meta["name"] = pname
+    dev = node.package.get("devDependencies")
+    if isinstance(dev, dict) and dev:
+        meta["devDependencies"] = dev
+    if _has_install_script(node.package):
+        meta["hasInstallScript"] = True
+    resolved = consistent_resolve(node.resolved, node.path, path, True)
+    if resolved:
+        meta["resolved"] = resolved
+    return meta

@@ -56,6 +56,19 @@ class LockOptions:
 _PKG_META_FIELDS = tuple((key, key.removeprefix("_")) for key in PKG_META_KEYS)
 
 
+def package_meta(package: JsonObject) -> JsonObject:
+    """The lockfile fields metaFromNode reads off a package (metaFieldFromPkg for each)."""
+    meta: JsonObject = {}
+    for key, lock_key in _PKG_META_FIELDS:
+        value = package.get(key)
+        if not value:
+            continue
+        if key == "license" and isinstance(value, dict) and value.get("type"):
+            value = value["type"]
+        meta[lock_key] = value
+    return meta
+
+
 def meta_from_node(node: Node, path: str, options: LockOptions | None = None) -> JsonObject:
     """The lockfile entry for `node`, paths relative to the project folder `path`."""
     if node.is_link:
