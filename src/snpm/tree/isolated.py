@@ -42,7 +42,7 @@ from snpm.tree.node import Node
 from snpm.tree.paths import name_from_folder
 from snpm.tree.specs import consistent_resolve
 
-__all__ = ["IsolatedLayout", "StoreLink", "StorePackage", "hidden_lockfile", "isolated_layout", "store_key"]
+__all__ = ["IsolatedLayout", "StoreLink", "StorePackage", "hidden_lockfile", "isolated_layout"]
 
 
 class StorePackage(msgspec.Struct, frozen=True):
@@ -114,25 +114,30 @@ def _js(value: object) -> str:
     return "undefined" if value is None else str(value)
 
 
-def store_key(proxy: _Proxy) -> str:
-    """getKey: `<name>@<version>-<hash>` over the depth-first paths below `proxy` (each package once)."""
+def _store_key(proxy: _Proxy) -> str:
+    """getKey: `<name>@<version>-<hash>` over the depth-first paths below `proxy` (treeverse's
+    depth: each package once, at the first path that reaches it)."""
     if proxy.key is not None:
         return proxy.key
     paths: list[str] = []
     branch: list[str] = []
     seen: set[int] = set()
-
-    def walk(node: _Proxy) -> None:
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        branch.append(f"{_js(node.package_name)}@{_js(node.version)}")
-        paths.append(f"{'->'.join(branch)}::{_js(node.resolved)}")
-        for dep in node.dependencies:
-            walk(dep)
-        branch.pop()
-
-    walk(proxy)
+    # an explicit stack: a long dependency chain must not meet Python's recursion limit
+    stack: list[tuple[_Proxy, int]] = [(proxy, 0)]
+    while stack:
+        node, index = stack.pop()
+        if index == 0:
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            branch.append(f"{_js(node.package_name)}@{_js(node.version)}")
+            paths.append(f"{'->'.join(branch)}::{_js(node.resolved)}")
+        deps = node.dependencies
+        if index < len(deps):
+            stack.append((node, index + 1))
+            stack.append((deps[index], 0))
+        else:
+            branch.pop()
     paths.sort()
     digest = hashlib.shake_256(",".join(paths).encode()).digest(16)
     text = base64.b64encode(digest).decode().replace("+", "-").replace("/", "_").rstrip("=")
@@ -267,7 +272,7 @@ def isolated_layout(root: Node, *, omit: Iterable[str] = ()) -> IsolatedLayout:
     graph = _Graph(root, omit)
     store: dict[str, StorePackage] = {}
     for proxy in graph.externals:
-        key = store_key(proxy)
+        key = _store_key(proxy)
         if key not in store:
             location = f"node_modules/.store/{key}/node_modules/{proxy.package_name}"
             store[key] = StorePackage(key=key, location=location, node=proxy.node)
@@ -276,7 +281,7 @@ def isolated_layout(root: Node, *, omit: Iterable[str] = ()) -> IsolatedLayout:
     done: set[str] = set()
 
     def edges(proxy: _Proxy, external: bool) -> None:
-        key = store_key(proxy)
+        key = _store_key(proxy)
         if key in done:
             return
         done.add(key)
@@ -295,7 +300,7 @@ def isolated_layout(root: Node, *, omit: Iterable[str] = ()) -> IsolatedLayout:
             link(dep, True, True, folder)
 
     def link(dep: _Proxy, optional: bool, external: bool, folder: str) -> None:
-        key = store_key(dep)
+        key = _store_key(dep)
         if external:
             target = store[key].location
             resolved: str | None = f"file:.store/{key}/node_modules/{dep.package_name}"
