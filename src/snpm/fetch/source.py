@@ -20,6 +20,10 @@
 The allow-git / allow-remote / allow-file / allow-directory / allow-registry policies are checked
 here, like pacote's FetcherBase.get: `none` refuses the kind, `root` allows it only for the root
 project's (and workspaces') own dependencies (`is_root`).
+
+Size: one facade over every fetcher kind and the store (manifest, tarball, extract, link, prefetch),
+each entry point short; split by entry point, the shared state (memoised manifests, the in-flight
+stores, the byte budget) would have to travel between modules.
 """
 
 from __future__ import annotations
