@@ -244,14 +244,11 @@ class ReifySession:
             return await self._source.link_stored(integrity, Path(dest))
         if not self.fetch_options.allows_every_kind:
             return False
-        from snpm.fetch.options import cpu_pool
         from snpm.fetch.store import materialize
 
-        if self._pool is None:
-            self._pool = cpu_pool()
         loop = asyncio.get_running_loop()
         linked: bool = await loop.run_in_executor(
-            self._pool, materialize, self.cache_dir, integrity, Path(dest)
+            self._thread_pool(), materialize, self.cache_dir, integrity, Path(dest)
         )
         return linked
 
@@ -269,15 +266,20 @@ class ReifySession:
             return await self._source.link_stored_many(packages, enclosing, stop)
         if not self.fetch_options.allows_every_kind:
             return [False] * len(nodes)
-        from snpm.fetch.options import cpu_pool
         from snpm.fetch.store import materialize_many
 
-        if self._pool is None:
-            self._pool = cpu_pool()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._pool, materialize_many, self.cache_dir, packages, enclosing, stop
+            self._thread_pool(), materialize_many, self.cache_dir, packages, enclosing, stop
         )
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        """The fetchers' thread pool, made before them when packages only need linking."""
+        if self._pool is None:
+            from snpm.fetch.options import cpu_pool
+
+            self._pool = cpu_pool()
+        return self._pool
 
     @property
     def process_env(self) -> dict[str, str]:
