@@ -69,6 +69,13 @@ CASES: list[tuple[str, Callable[[ScenarioRegistry], None], dict[str, Any], tuple
         pkg(dependencies={"uses-opt": "1.0.0", "linux-only": "1.0.0"}),
         (),
     ),
+    # a lockfile without `resolved` (as committed ones often are): arborist hashes `null` for it
+    (
+        "lockfile-without-resolved",
+        numbers,
+        pkg(dependencies={"is-odd": "3.0.1", "uuid": "3.4.0"}, devDependencies={"is-even": "1.0.0"}),
+        ("--omit-lockfile-registry-resolved",),
+    ),
     # a declared by the root, b only a workspace: its links stay in packages/b/node_modules
     (
         "workspaces",

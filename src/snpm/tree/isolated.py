@@ -94,7 +94,10 @@ class _Proxy:
         self.node = node
         self.name = node.name or ""
         self.package_name = name_from_folder(node.package_name or node.path) or ""
-        self.version = node.version
+        # as JavaScript's template strings show them: a package without a version has `undefined`,
+        # a node without `resolved` (a lockfile that omits it) has arborist's `null`
+        version = node.package.get("version")
+        self.version = version if isinstance(version, str) else "undefined"
         self.resolved = node.resolved
         self.is_project_root = node.is_project_root
         self.is_workspace = node.is_workspace
@@ -107,11 +110,6 @@ class _Proxy:
     @property
     def dependencies(self) -> list[_Proxy]:
         return [*self.external, *self.local, *self.external_optional]
-
-
-def _js(value: object) -> str:
-    """A value in a JavaScript template string (`${undefined}` is `undefined`)."""
-    return "undefined" if value is None else str(value)
 
 
 def _store_key(proxy: _Proxy) -> str:
@@ -130,8 +128,8 @@ def _store_key(proxy: _Proxy) -> str:
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            branch.append(f"{_js(node.package_name)}@{_js(node.version)}")
-            paths.append(f"{'->'.join(branch)}::{_js(node.resolved)}")
+            branch.append(f"{node.package_name}@{node.version}")
+            paths.append(f"{'->'.join(branch)}::{'null' if node.resolved is None else node.resolved}")
         deps = node.dependencies
         if index < len(deps):
             stack.append((node, index + 1))
@@ -141,7 +139,7 @@ def _store_key(proxy: _Proxy) -> str:
     paths.sort()
     digest = hashlib.shake_256(",".join(paths).encode()).digest(16)
     text = base64.b64encode(digest).decode().replace("+", "-").replace("/", "_").rstrip("=")
-    proxy.key = f"{_js(proxy.package_name)}@{_js(proxy.version)}-{text}"
+    proxy.key = f"{proxy.package_name}@{proxy.version}-{text}"
     return proxy.key
 
 
