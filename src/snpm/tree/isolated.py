@@ -78,8 +78,6 @@ class _Proxy:
     __slots__ = (
         "external",
         "external_optional",
-        "is_project_root",
-        "is_workspace",
         "key",
         "local",
         "local_location",
@@ -99,8 +97,6 @@ class _Proxy:
         version = node.package.get("version")
         self.version = version if isinstance(version, str) else "undefined"
         self.resolved = node.resolved
-        self.is_project_root = node.is_project_root
-        self.is_workspace = node.is_workspace
         self.local_location = node.location
         self.local: list[_Proxy] = []
         self.external: list[_Proxy] = []
@@ -163,9 +159,8 @@ class _Graph:
         self.declared = declared
         self.proxies: dict[Node, _Proxy] = {}
         self.externals: list[_Proxy] = []
-        self.workspaces: list[_Proxy] = []
         self.top = self._proxy(root, local=True)
-        self.workspaces = [self._proxy(w, local=True) for w in root.fs_children if not w.extraneous]
+        self.workspaces: list[_Proxy] = [self._proxy(w, local=True) for w in root.fs_children if not w.extraneous]
         self._collect()
 
     def _fs_child(self, node: Node) -> bool:
