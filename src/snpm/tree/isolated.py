@@ -160,7 +160,9 @@ class _Graph:
         self.proxies: dict[Node, _Proxy] = {}
         self.externals: list[_Proxy] = []
         self.top = self._proxy(root, local=True)
-        self.workspaces: list[_Proxy] = [self._proxy(w, local=True) for w in root.fs_children if not w.extraneous]
+        self.workspaces: list[_Proxy] = [
+            self._proxy(w, local=True) for w in root.fs_children if not w.extraneous
+        ]
         self._collect()
 
     def _fs_child(self, node: Node) -> bool:
