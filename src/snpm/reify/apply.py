@@ -279,6 +279,10 @@ class Reification:
         # everything this step and the next ones create, recorded before it exists
         new_paths = [*roots, *self._new_link_paths(), *self._new_bin_paths()]
         state.created.extend(p for p in new_paths if p not in state.created)
+        if new_paths:
+            # node_modules first, so that the journal has a place: a run killed while unpacking
+            # into a project that had none is undone too
+            _make_folders([self.journal.folder])
         self._save_journal()
         for folder, retired in list(state.retired.items()):
             if folder not in self._work.retired_done and folder in checked and move_path(folder, retired):
