@@ -92,6 +92,24 @@ def publish_universe(r: ScenarioRegistry) -> None:
         dependencies={"h": "1.0.0"},
     )
     r.publish("tool", "2.0.0", bin={"tool": "cli.js"}, files=_CLI, dependencies={"h": "1.5.0"})
+    # a package with its own npm-shrinkwrap.json (its dependency pinned below the range's newest)
+    shrinkwrap = {
+        "name": "sw",
+        "version": "1.0.0",
+        "lockfileVersion": 3,
+        "requires": True,
+        "packages": {
+            "": {"name": "sw", "version": "1.0.0", "dependencies": {"h": "^1.0.0"}},
+            "node_modules/h": {"version": "1.0.0", "resolved": r.tarball_url("h", "1.0.0")},
+        },
+    }
+    r.publish(
+        "sw",
+        "1.0.0",
+        dependencies={"h": "^1.0.0"},
+        _hasShrinkwrap=True,
+        files={"npm-shrinkwrap.json": json.dumps(shrinkwrap)},
+    )
     r.publish(
         "scripted",
         "1.0.0",
@@ -389,6 +407,8 @@ CASES = [
             ["rebuild", "scripted", "--foreground-scripts"],
             ["install-test"],
             ["install-ci-test"],
+            # the unreviewed install scripts: a list in the --json summary instead of a warning
+            ["install", "--json"],
         ],
     ),
     Case(

@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ideal_tree_differential import assorted, bundles, host_and_plugins, numbers, optionals, pkg, react
+from test_ideal_tree_differential import (
+    assorted,
+    bundles,
+    host_and_plugins,
+    numbers,
+    optionals,
+    pkg,
+    react,
+    shrinkwrapped,
+)
 
 from snpm.ecmascript.json import stringify_nice
 from snpm.errors import SnpmError
@@ -37,6 +46,7 @@ _WS = {
 }
 
 CASES: list[tuple[str, Callable[[ScenarioRegistry], None], dict[str, Any], tuple[str, ...]]] = [
+    ("shrinkwrapped", shrinkwrapped, pkg(dependencies={"sw": "^1.0.0", "is-number": "^7.0.0"}), ()),
     (
         "nested-copies-and-bins",
         numbers,

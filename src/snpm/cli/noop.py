@@ -4,6 +4,7 @@ stamp says there is nothing to do, the same lines the full run's reify-finish pr
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from snpm.cli.output import Output
 from snpm.ops.noop_install import NoopHit
@@ -28,11 +29,22 @@ def process_age() -> float:
 def show_noop(out: Output, hit: NoopHit) -> None:
     """The warnings a no-op gives again, `\\nup to date in 9ms` and the funding lines (only the
     warnings' log lines with --silent)."""
-    for level, title, text in hit.alerts:
+    before, after = split_alerts(hit.alerts)
+    for level, title, text in before:
         out.emit(level, title, text)
-    if out.settings.loglevel == "silent":
-        return
-    summary = ReifySummary(funding=hit.funding)
-    out.standard("\n" + changed_message(summary, round(process_age() * 1000)))
-    for line in funding_lines(summary):
-        out.standard(line)
+    if out.settings.loglevel != "silent":
+        summary = ReifySummary(funding=hit.funding)
+        out.standard("\n" + changed_message(summary, round(process_age() * 1000)))
+        for line in funding_lines(summary):
+            out.standard(line)
+    for level, title, text in after:
+        out.emit(level, title, text)
+
+
+def split_alerts(
+    alerts: Sequence[tuple[str, str, str]],
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """A run's warnings as a no-op shows them again: most before the summary, the unreviewed
+    install scripts after it (npm's reify-output prints that one last)."""
+    before = [a for a in alerts if a[1] != "install-scripts"]
+    return before, [a for a in alerts if a[1] == "install-scripts"]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         is_script_allowed,
         resolve_allow_scripts,
         strict_allow_scripts_error,
+        unreviewed_json,
         unreviewed_scripts_message,
         workspace_allow_scripts_warnings,
     )
@@ -66,6 +67,7 @@ _MODULES: dict[str, str] = {
     "is_script_allowed": "snpm.lifecycle.allow_scripts",
     "resolve_allow_scripts": "snpm.lifecycle.allow_scripts",
     "strict_allow_scripts_error": "snpm.lifecycle.allow_scripts",
+    "unreviewed_json": "snpm.lifecycle.allow_scripts",
     "unreviewed_scripts_message": "snpm.lifecycle.allow_scripts",
     "workspace_allow_scripts_warnings": "snpm.lifecycle.allow_scripts",
     "BuildNode": "snpm.lifecycle.build_node",
@@ -126,6 +128,7 @@ __all__ = [
     "script_environment",
     "sh_quote",
     "strict_allow_scripts_error",
+    "unreviewed_json",
     "unreviewed_scripts_message",
     "workspace_allow_scripts_warnings",
 ]

@@ -49,6 +49,7 @@ __all__ = [
     "resolve_allow_scripts",
     "strict_allow_scripts_error",
     "trusted_display",
+    "unreviewed_json",
     "unreviewed_scripts_message",
     "validate_policy",
     "workspace_allow_scripts_warnings",
@@ -356,6 +357,23 @@ def strict_allow_scripts_error(unreviewed: Sequence[Unreviewed], *, global_: boo
         f"allowScripts:\n{lines}\n{remediation}",
         code="ESTRICTALLOWSCRIPTS",
     )
+
+
+def unreviewed_json(unreviewed: Sequence[Unreviewed]) -> list[JsonValue]:
+    """The `unreviewedScripts` list of npm's --json install summary (a missing name or version is
+    left out, as JSON.stringify drops undefined)."""
+    entries: list[JsonValue] = []
+    for entry in unreviewed:
+        name, version = trusted_display(entry.node)
+        item: dict[str, JsonValue] = {}
+        if name is not None:
+            item["name"] = name
+        if version is not None:
+            item["version"] = version
+        item["path"] = entry.node.path
+        item["scripts"] = dict(entry.scripts)
+        entries.append(item)
+    return entries
 
 
 def unreviewed_scripts_message(unreviewed: Sequence[Unreviewed], *, global_: bool) -> str | None:

@@ -50,6 +50,9 @@ class BuildNode(msgspec.Struct, frozen=True):
     is_workspace: bool = False
     inert: bool = False
     is_in_store: bool = False
+    # a linked install's link to a store folder (arborist's IsolatedLink#isStoreLink): built with
+    # the dependencies, last; a link read from disk to the same folder is a plain link
+    is_store_link: bool = False
     # arborist's Node#isRegistryDependency when the tree knows it (None: derive from `resolved`)
     is_registry_dependency: bool | None = None
     edges_in: tuple[tuple[str, str], ...] = ()

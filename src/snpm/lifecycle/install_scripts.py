@@ -189,7 +189,7 @@ class Builder(msgspec.Struct):
         store: dict[int, BuildNode] = {}
         links: dict[int, BuildNode] = {}
         for node in nodes:
-            bucket = store if node.is_link and node.real.is_in_store else links if node.is_link else deps
+            bucket = store if node.is_store_link else links if node.is_link else deps
             bucket.setdefault(id(node), node)
         deps.update(store)  # store links last, so that regular nodes have their bins first
         if not self.options.global_:

@@ -15,10 +15,11 @@ them). `--json` prints the summary object instead. The duration is npm's `ms` sh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from snpm.json_types import JsonObject, JsonValue
 from snpm.ops.reify_message import ReifySummary, changed_message, format_ms, funding_lines, summary_json
+from snpm.reify.linked import LinkedPlan, StoreFolder, Symlink
 from snpm.reify.plan import Action, ReifyPlan
 from snpm.spec.whatwg_url import parse as parse_url
 from snpm.tree.node import Node
@@ -27,6 +28,8 @@ __all__ = [
     "ReifySummary",
     "changed_message",
     "diff_lines",
+    "linked_diff",
+    "linked_diff_lines",
     "format_ms",
     "funding_count",
     "funding_lines",
@@ -52,9 +55,28 @@ def _entry(node: Node) -> JsonObject:
     return entry
 
 
-def summarize(plan: ReifyPlan | None, actual: Node, *, fund: bool, audited: int = 0) -> ReifySummary:
-    """Count what the plan did to `actual` (the tree as it now is)."""
+def summarize(
+    plan: ReifyPlan | None,
+    actual: Node,
+    *,
+    fund: bool,
+    audited: int = 0,
+    linked: LinkedPlan | None = None,
+    linked_failed: Collection[str] = (),
+) -> ReifySummary:
+    """Count what the plan did to `actual` (the tree as it now is). A linked install counts the
+    store folders it added (not those of optional packages that failed, `linked_failed`) and
+    extracted again; its links are not packages."""
     summary = ReifySummary(audited=audited)
+    for action, entry in linked_diff(linked) if linked is not None else ():
+        if not isinstance(entry, StoreFolder) or entry.path in linked_failed:
+            continue
+        if action is Action.ADD:
+            summary.added += 1
+            summary.add.append(_store_entry(entry))
+        else:
+            summary.changed += 1
+            summary.change.append({"from": _store_entry(entry), "to": _store_entry(entry)})
     if plan is not None:
         inventory = actual.inventory
         for diff in plan.diffs():
@@ -74,6 +96,16 @@ def summarize(plan: ReifyPlan | None, actual: Node, *, fund: bool, audited: int 
     if fund:
         summary.funding = funding_count(actual)
     return summary
+
+
+def _store_entry(folder: StoreFolder) -> JsonObject:
+    node = folder.node
+    entry: JsonObject = {"name": node.package_name or node.name}
+    version = node.package.get("version")
+    if version is not None:
+        entry["version"] = version
+    entry["path"] = folder.path
+    return entry
 
 
 def _paint(pair: tuple[str, str], text: str, color: bool) -> str:
@@ -105,6 +137,35 @@ def diff_lines(plan: ReifyPlan, *, color: bool = False) -> list[str]:
                 f"{_paint(_CYAN, 'change', color)} {diff.actual.name} "
                 f"{_js(diff.actual.package.get('version'))} => {_js(diff.ideal.package.get('version'))}"
             )
+    return lines
+
+
+def linked_diff(plan: LinkedPlan) -> list[tuple[Action, StoreFolder | Symlink]]:
+    """A linked install's changes in the order npm walks the diff of its isolated tree: its
+    children are the entries on disk first (store folders extracted again), then the new ones
+    (store folders, then links, in the layout's order), and the walk takes the last first."""
+    entries: list[tuple[Action, StoreFolder | Symlink]] = [(Action.CHANGE, f) for f in plan.change]
+    entries.extend((Action.ADD, f) for f in plan.extract)
+    entries.extend((Action.ADD, s) for s in plan.link)
+    return entries[::-1]
+
+
+def linked_diff_lines(plan: LinkedPlan, *, color: bool = False) -> list[str]:
+    """`--dry-run` / `--long` of a linked install: store folders by their package's name, links
+    (as arborist names the isolated link) by their target's store key."""
+    keys = {folder.path: folder.key for folder in plan.layout.store}
+    lines: list[str] = []
+    for action, entry in linked_diff(plan):
+        if isinstance(entry, StoreFolder):
+            node = entry.node
+            name, version = _js(node.package_name or node.name), _js(node.package.get("version"))
+            if action is Action.CHANGE:
+                lines.append(f"{_paint(_CYAN, 'change', color)} {name} {version} => {version}")
+            else:
+                lines.append(f"{_paint(_GREEN, 'add', color)} {name} {version}")
+        else:
+            name = keys.get(entry.target) or _js(entry.package.get("name"))
+            lines.append(f"{_paint(_GREEN, 'add', color)} {name} {_js(entry.package.get('version'))}")
     return lines
 
 

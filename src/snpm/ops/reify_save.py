@@ -29,7 +29,7 @@ from snpm.tree.add_rm import apply_saved_specs, package_json_changes
 from snpm.tree.ideal.build import IdealTree
 from snpm.tree.lockfile_bridge import LockOptions, lockfile_from_tree, lockfile_text
 
-__all__ = ["hidden_lockfile_text", "save_ideal_tree", "write_hidden_lockfile"]
+__all__ = ["hidden_lockfile_text", "save_ideal_tree", "write_hidden_lockfile", "write_hidden_text"]
 
 
 def save_ideal_tree(
@@ -96,8 +96,14 @@ def hidden_lockfile_text(built: IdealTree, *, lock_saved: bool) -> str:
 
 def write_hidden_lockfile(built: IdealTree, path: Path, *, lock_saved: bool) -> None:
     """Write it, or (as npm) remove it when it cannot be written: never leave a stale one."""
+    write_hidden_text(path, lambda: hidden_lockfile_text(built, lock_saved=lock_saved))
+
+
+def write_hidden_text(path: Path, text: Callable[[], str]) -> None:
+    """Write a hidden lockfile's text, or remove the file when that fails (no node_modules folder
+    to hold it, say): npm's Shrinkwrap.save for a hidden lockfile."""
     try:
-        write_text_atomic(path, hidden_lockfile_text(built, lock_saved=lock_saved))
+        write_text_atomic(path, text())
     except (SnpmError, OSError):
         with contextlib.suppress(OSError):
             path.unlink()

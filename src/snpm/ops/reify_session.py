@@ -8,6 +8,10 @@
     save                    package.json, package-lock.json, then node_modules/.package-lock.json
     commit                  the retired folders go; then the root's dependencies scripts
 
+With install-strategy=linked the lockfile is still the hoisted tree's; node_modules is npm's
+isolated layout of it (snpm.tree.isolated), compared with the disk and applied by
+snpm.reify.linked instead of the plan and Reification above (no actual tree is loaded).
+
 Engines do not import each other, so this module is where trees meet fetchers and the lifecycle:
 the extraction and build hooks handed to reify are defined here. Saving is all or nothing too:
 the files' previous bytes are kept until the commit, and a failure restores them along with
@@ -15,7 +19,8 @@ node_modules.
 
 Size: one session object holds what the steps share (config, client, fetch source, policy, bin
 linker, process env) and hands its methods to the engines as hooks; the pieces with a life of their
-own are already apart (reify_bridge, reify_save, reify_filtered, git_prepare, allow_scripts_*).
+own are already apart (reify_bridge, reify_linked, reify_save, reify_filtered, git_prepare,
+allow_scripts_*).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from snpm.ops.reify_bridge import (
     workspace_node_modules,
 )
 from snpm.ops.reify_filtered import keep_unfiltered
-from snpm.ops.reify_save import save_ideal_tree, write_hidden_lockfile
+from snpm.ops.reify_save import save_ideal_tree, write_hidden_lockfile, write_hidden_text
 from snpm.reify.bin_links import BinLinker, check_bins
 from snpm.reify.contents import validate_node_modules
 from snpm.reify.hooks import ApplyOptions, BundlesLoaded, ReifyHooks
@@ -70,7 +75,9 @@ if TYPE_CHECKING:
     from snpm.lifecycle import BuildNode, Policy
     from snpm.registry_client import RegistryClient
     from snpm.reify.apply import Reification
+    from snpm.reify.linked import LinkedHooks, LinkedLayout, LinkedPlan, StoreFolder, Symlink
     from snpm.spec import PackageSpec
+    from snpm.tree.isolated import IsolatedLayout
 
 __all__ = [
     "Progress",
@@ -135,6 +142,10 @@ class ReifyOutcome(msgspec.Struct):
     # what rebuilding this tree would fetch again, for the no-op stamp (snpm.ops.noop_install);
     # None when that cannot be told
     refetch: Refetch | None = None
+    # install-strategy=linked: what the layout changed (`plan` is None), and the store folders of
+    # optional packages that failed
+    linked: LinkedPlan | None = None
+    linked_failed: frozenset[str] = frozenset()
 
 
 # an http(s) URL plain enough that npa reads it as a remote spec and #registryResolved cannot fail
@@ -256,16 +267,22 @@ class ReifySession:
         self, nodes: Sequence[ReifyNode], enclosing: Sequence[int], stop: Callable[[], bool]
     ) -> Sequence[bool]:
         """The reify hook `link_stored`: `_link_stored` for many nodes, in one thread."""
+        return await self._link_stored_pairs([(node, node.path or "") for node in nodes], enclosing, stop)
+
+    async def _link_stored_pairs(
+        self, pairs: Sequence[tuple[ReifyNode, str]], enclosing: Sequence[int], stop: Callable[[], bool]
+    ) -> Sequence[bool]:
+        """`_link_stored` for many (node, folder) pairs, in one thread."""
         packages = [
-            (node.integrity, node.path or "")
+            (node.integrity, dest)
             if isinstance(node, Node) and node.integrity and _extractable(node)
             else None
-            for node in nodes
+            for node, dest in pairs
         ]
         if self._source is not None:
             return await self._source.link_stored_many(packages, enclosing, stop)
         if not self.fetch_options.allows_every_kind:
-            return [False] * len(nodes)
+            return [False] * len(pairs)
         from snpm.fetch.store import materialize_many
 
         loop = asyncio.get_running_loop()
@@ -320,12 +337,6 @@ class ReifySession:
 
     def ideal_options(self, request: ReifyRequest) -> IdealTreeOptions:
         flat = self.flat
-        if flat.get("installStrategy") == "linked" and not self.global_:
-            # npm's isolated (.store + symlinks) layout: a hoisted tree would be silently wrong
-            raise SnpmError(
-                "snpm does not support install-strategy=linked yet; use hoisted, nested or shallow",
-                code="ENOTSUP",
-            )
         save = _flag(flat, "save") if request.save is None else request.save
         omit = flat.get("omit")
         save_type = _opt_str(flat.get("saveType"))
@@ -430,14 +441,22 @@ class ReifySession:
             self._strict_preflight(built, request)
             self._prune_if_asked(built, request)
             self._save_ideal_tree(built, request)
-            self._save_hidden_lockfile_quirk(built)
+            if options.effective_install_strategy == "linked":
+                # arborist saves the isolated tree's hidden lockfile all the same
+                self._clean_inert(built.root)
+                self._write_linked_hidden_lockfile(built, await self._isolated_layout(built))
+            else:
+                self._save_hidden_lockfile_quirk(built)
             return ReifyOutcome(
                 None, built.root, built, dry_run, True, self.started, self.allow_scripts_policy()
             )
+        # install-strategy=linked compares npm's isolated layout with the disk, not two trees
+        linked = options.effective_install_strategy == "linked"
         if ideal is not None:
             built = ideal
-            actual = empty_tree(self.root) if request.clean_install else await self.load_actual()
-        elif request.clean_install:
+            fresh = request.clean_install or linked
+            actual = empty_tree(self.root) if fresh else await self.load_actual()
+        elif request.clean_install or linked:
             built = await self.build_ideal(options)
             actual = empty_tree(self.root)
         elif self.global_:
@@ -448,6 +467,8 @@ class ReifySession:
             built, actual = await asyncio.gather(self.build_ideal(options), self.load_actual())
         self._strict_preflight(built, request)
         self._prune_if_asked(built, request)
+        if linked:
+            return await self._reify_linked(built, request)
         plan = self._plan(actual, built, options)
         if dry_run:
             self._clean_inert(built.root)
@@ -486,15 +507,159 @@ class ReifySession:
             await reification.rollback()
             raise
         reification.commit()
+        if not (self.global_ or options.workspaces or not options.workspaces_enabled):
+            self._remove_stale_store(nm)
         if not self.global_:
             # npm removes its trash before it saves the hidden lockfile, which must be the newest
             # thing in node_modules (or the next run ignores it); the commit just removed ours
             with contextlib.suppress(OSError):
                 os.utime(Path(nm) / ".package-lock.json")
-        await self._dependencies_scripts(built, plan)
+        await self._dependencies_scripts(built, changed=not plan.is_empty)
         return ReifyOutcome(
             plan, built.root, built, False, False, self.started, self.allow_scripts_policy(), self.refetch
         )
+
+    async def _reify_linked(self, built: IdealTree, request: ReifyRequest) -> ReifyOutcome:
+        """arborist reify() under install-strategy=linked: the lockfile is the hoisted tree's,
+        node_modules npm's isolated layout (snpm.tree.isolated), applied by snpm.reify.linked."""
+        from snpm.ops.reify_linked import linked_layout
+        from snpm.reify.linked import LinkedReification, plan_linked
+
+        options = built.options
+        root = built.root
+        isolated = await self._isolated_layout(built)
+        filtered = options.workspaces if options.workspaces_enabled else ()
+        layout = linked_layout(
+            root, isolated, workspaces=filtered, include_workspace_root=options.include_workspace_root
+        )
+        plan = plan_linked(layout, clean=request.clean_install)
+        if options.dry_run:
+            self._clean_inert(root)
+            return ReifyOutcome(
+                None, root, built, True, False, self.started, self.allow_scripts_policy(), linked=plan
+            )
+        clean = tuple(workspace_node_modules(root)) if request.clean_install else ()
+        reification = LinkedReification(
+            plan,
+            ApplyOptions(root=self.root, force=options.force, clean_folders=clean),
+            self._linked_hooks(built, layout),
+        )
+        await reification.apply()
+        hidden = Path(self.root) / "node_modules" / ".package-lock.json"
+        backups: list[FileBackup] = []
+        try:
+            backups = self._save_ideal_tree(built, request)
+            self._clean_inert(root)
+            backups.append(FileBackup.take(hidden))
+            failed = [os.path.relpath(f.path, self.root).replace(os.sep, "/") for f in reification.failed]
+            self._write_linked_hidden_lockfile(built, isolated, failed=failed)
+            terminated = reification.terminated_error()
+            if terminated is not None:
+                raise terminated
+        except BaseException:
+            for backup in reversed(backups):
+                backup.restore()
+            await reification.rollback()
+            raise
+        reification.commit()
+        with contextlib.suppress(OSError):
+            os.utime(hidden)
+        await self._dependencies_scripts(built, changed=not plan.is_empty)
+        return ReifyOutcome(
+            None,
+            root,
+            built,
+            False,
+            False,
+            self.started,
+            self.allow_scripts_policy(),
+            linked=plan,
+            linked_failed=frozenset(f.path for f in reification.failed),
+        )
+
+    async def _isolated_layout(self, built: IdealTree) -> IsolatedLayout:
+        """npm's isolated layout of the ideal tree (what --omit leaves out is not in it). A package
+        with its own npm-shrinkwrap.json is unpacked first, as arborist does, to read its tree."""
+        import tempfile
+
+        from snpm.tree.isolated import isolated_layout
+        from snpm.tree.lockfile_bridge import load_tree
+
+        root = built.root
+        wrapped = [
+            n
+            for n in root.inventory.values()
+            if n.has_shrinkwrap and n is not root and not (n.inert or n.is_link) and self._fetch_spec(n)
+        ]
+        if not wrapped:
+            return isolated_layout(root, omit=built.options.omit)
+        with tempfile.TemporaryDirectory(prefix="snpm-shrinkwrap-") as tmp:
+            trees: dict[Node, Node] = {}
+            for index, node in enumerate(wrapped):
+                folder = os.path.join(tmp, str(index))
+                await self._extract_to(node, folder)
+                try:
+                    trees[node] = load_tree(folder)
+                except SnpmError:
+                    continue  # no shrinkwrap after all: the ideal tree's dependencies stand
+            return isolated_layout(root, omit=built.options.omit, shrinkwraps=trees)
+
+    def _write_linked_hidden_lockfile(
+        self, built: IdealTree, isolated: IsolatedLayout, *, failed: Sequence[str] = ()
+    ) -> None:
+        from snpm.ops.reify_linked import linked_hidden_lockfile_text
+
+        omit_resolved = built.options.omit_lockfile_registry_resolved
+        write_hidden_text(
+            Path(self.root) / "node_modules" / ".package-lock.json",
+            lambda: linked_hidden_lockfile_text(
+                built.root, isolated, omit_lockfile_registry_resolved=omit_resolved, failed=failed
+            ),
+        )
+
+    def _linked_hooks(self, built: IdealTree, layout: LinkedLayout) -> LinkedHooks:
+        from snpm.reify.linked import LinkedHooks
+
+        progress = self.io.progress
+
+        async def extract(node: ReifyNode, folder: str) -> None:
+            assert isinstance(node, Node)
+            await self._extract_to(node, folder)
+
+        async def link_stored(
+            pairs: Sequence[tuple[ReifyNode, str]], stop: Callable[[], bool]
+        ) -> Sequence[bool]:
+            return await self._link_stored_pairs(pairs, [-1] * len(pairs), stop)
+
+        async def build(folders: Sequence[StoreFolder], links: Sequence[Symlink]) -> Sequence[str]:
+            from snpm.ops.reify_linked import build_nodes
+
+            nodes = build_nodes(built.root, folders, links, layout.undeclared)
+            failed = await self._build_nodes(built, nodes)
+            return [b.path for b in failed]
+
+        return LinkedHooks(
+            extract=extract,
+            build=build,
+            log=self.io.log,
+            link_stored=link_stored,
+            progress=progress.phase if progress is not None else None,
+        )
+
+    def _remove_stale_store(self, nm: str) -> None:
+        """A linked install's node_modules/.store goes with the first install of another strategy
+        (arborist #removeStaleStoreDir): nothing reads it any more. Not after a filtered install,
+        whose workspaces outside the filter may still link into it."""
+        store = os.path.join(nm, ".store")
+        if not os.path.isdir(store):
+            return
+        self.io.log("silly", "reify", "removing stale .store from a previous linked install")
+        from snpm.reify.retire import remove_path
+
+        try:
+            remove_path(store)
+        except OSError as err:
+            self.io.log("warn", "cleanup", f"Failed to remove stale .store directory {err}")
 
     def _settled_bodies(self, name: str) -> list[tuple[bool, bytes | None]]:
         if self._source is None:
@@ -641,7 +806,11 @@ class ReifySession:
 
     async def _extract(self, node: ReifyNode) -> None:
         assert isinstance(node, Node)
-        if node.integrity and _extractable(node) and await self._link_stored(node.integrity, node.path or ""):
+        await self._extract_to(node, node.path or "")
+
+    async def _extract_to(self, node: Node, dest: str) -> None:
+        """Make `dest` hold the package of `node` (its own folder, or its store folder when linked)."""
+        if node.integrity and _extractable(node) and await self._link_stored(node.integrity, dest):
             return
         res = self._fetch_spec(node)
         if res is None:
@@ -661,7 +830,7 @@ class ReifySession:
         )
         await self.source.extract(
             res,
-            Path(node.path or ""),
+            Path(dest),
             where=Path(self.root),
             integrity=node.integrity,
             resolved=node.resolved,
@@ -699,18 +868,26 @@ class ReifySession:
         return self._policy
 
     async def _build(self, built: IdealTree, nodes: Sequence[ReifyNode]) -> list[ReifyNode]:
-        flat = self.flat
-        failed: list[ReifyNode] = []
         by_path: dict[str, Node] = {}
         build_nodes: list[BuildNode] = []
         # without scripts a build only links bins: the nodes without any take no part in it
-        bins_only = _flag(flat, "ignoreScripts")
+        bins_only = _flag(self.flat, "ignoreScripts")
         for node in nodes:
             assert isinstance(node, Node)
             if bins_only and not node.package.get("bin"):
                 continue
             by_path[node.path or ""] = node
             build_nodes.append(build_node(node, built))
+        failed = await self._build_nodes(built, build_nodes)
+        return [by_path[b.path] for b in failed if b.path in by_path]
+
+    async def _build_nodes(self, built: IdealTree, build_nodes: Sequence[BuildNode]) -> list[BuildNode]:
+        """Link bins and run install scripts; the optional nodes whose build failed."""
+        flat = self.flat
+        failed: list[BuildNode] = []
+        bins_only = _flag(flat, "ignoreScripts")
+        if bins_only:
+            build_nodes = [b for b in build_nodes if b.real.package.get("bin")]
         force = _flag(flat, "force")
 
         def link_bins(b: BuildNode) -> None:
@@ -719,9 +896,7 @@ class ReifySession:
             )
 
         def on_optional_failure(b: BuildNode, err: SnpmError) -> None:
-            found = by_path.get(b.path)
-            if found is not None:
-                failed.append(found)
+            failed.append(b)
 
         from snpm.lifecycle import Builder, BuildHooks, BuildOptions, read_installed_package
 
@@ -787,8 +962,8 @@ class ReifySession:
             if node is not None and node.root is root:
                 node.parent = None
 
-    async def _dependencies_scripts(self, built: IdealTree, plan: ReifyPlan) -> None:
-        if _flag(self.flat, "ignoreScripts") or plan.is_empty or self.global_:
+    async def _dependencies_scripts(self, built: IdealTree, *, changed: bool) -> None:
+        if _flag(self.flat, "ignoreScripts") or not changed or self.global_:
             return
         target = built.root.target
         from snpm.lifecycle import run_dependencies_scripts

@@ -21,9 +21,10 @@ nobody declared an edge for, what the tree resolves by that name; the key of a p
 one entry per store package, link and local folder (Shrinkwrap.metaFromNode of its isolated nodes,
 which carry no dev/peer flags and, read from a lockfile, no integrity), and `{}` per store folder.
 
-Not covered yet: packages that carry an npm-shrinkwrap.json (arborist builds a tree inside them) and
-bundled dependencies of the root or a workspace (kept in place by arborist); reify does not apply
-this layout yet (snpm refuses `install-strategy=linked`).
+A package that carries an npm-shrinkwrap.json takes its dependencies from a tree of its own (arborist
+builds one inside it), which the caller reads from the unpacked package (`shrinkwraps`). Not
+covered yet: bundled dependencies of the root or a workspace (kept in place by arborist). Reify
+applies the layout through snpm.reify.linked.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import base64
 import hashlib
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import msgspec
 
@@ -70,6 +71,9 @@ class IsolatedLayout(msgspec.Struct, frozen=True):
     bins: tuple[tuple[str, str, str], ...]
     # the folders that stay in place and hold links of their own: workspaces and `file:` folders
     local: tuple[Node, ...] = ()
+    # arborist's tree-only links to the local folders the root does not declare: never made on
+    # disk, but part of every reify's diff (and build)
+    undeclared: tuple[StoreLink, ...] = ()
 
 
 class _Proxy:
@@ -142,9 +146,12 @@ def _store_key(proxy: _Proxy) -> str:
 class _Graph:
     """makeIdealGraph: the proxies reachable from the root and its workspaces."""
 
-    def __init__(self, root: Node, omit: Iterable[str]) -> None:
+    def __init__(
+        self, root: Node, omit: Iterable[str], shrinkwraps: Mapping[Node, Node] | None = None
+    ) -> None:
         self.root = root
         self.omit = frozenset(omit)
+        self.shrinkwraps: Mapping[Node, Node] = shrinkwraps or {}
         package = root.package
         declared: set[str] = set()
         for group, kind in (
@@ -197,8 +204,15 @@ class _Graph:
         if local and not node.is_project_root:
             # arborist's #workspaceProxy (workspaces and `file:` folders alike) names by package
             proxy.name = node.package_name or node.name or ""
-        if node.has_shrinkwrap and not local:
-            raise NotImplementedError("a package with its own npm-shrinkwrap.json in a linked install")
+        own = None if local else self.shrinkwraps.get(node)
+        if own is not None:
+            # arborist builds the graph of the package's own tree (its npm-shrinkwrap.json, read
+            # as a project): the package depends on what that root depends on, all in the store
+            sub = _Graph(own, self.omit)
+            self.externals.extend(sub.externals)
+            proxy.external = sub.top.external
+            proxy.external_optional = sub.top.external_optional
+            return proxy
         self._dependencies(node, proxy)
         return proxy
 
@@ -262,9 +276,13 @@ def _bundled(node: Node) -> frozenset[str]:
     return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
 
 
-def isolated_layout(root: Node, *, omit: Iterable[str] = ()) -> IsolatedLayout:
-    """The store folders, links and bins of a linked install of the ideal tree `root`."""
-    graph = _Graph(root, omit)
+def isolated_layout(
+    root: Node, *, omit: Iterable[str] = (), shrinkwraps: Mapping[Node, Node] | None = None
+) -> IsolatedLayout:
+    """The store folders, links and bins of a linked install of the ideal tree `root`.
+    `shrinkwraps` maps each package that carries an npm-shrinkwrap.json to the tree read from it
+    (its root that package): its dependencies are that tree's, not the ideal tree's."""
+    graph = _Graph(root, omit, shrinkwraps)
     store: dict[str, StorePackage] = {}
     for proxy in graph.externals:
         key = _store_key(proxy)
@@ -317,11 +335,22 @@ def isolated_layout(root: Node, *, omit: Iterable[str] = ()) -> IsolatedLayout:
         if isinstance(binmap, dict):
             folder = package.location.rsplit("/node_modules/", 1)[0] + "/node_modules/.bin"
             bins.extend((folder, name, package.location) for name in binmap)
+    undeclared = tuple(
+        StoreLink(
+            location=posixpath.join(w.local_location, "node_modules", w.package_name),
+            target=w.local_location,
+            resolved=None,
+            optional=False,
+        )
+        for w in graph.workspaces
+        if w.package_name not in graph.declared
+    )
     return IsolatedLayout(
         store=tuple(store.values()),
         links=tuple(links.values()),
         bins=tuple(bins),
         local=tuple(w.node for w in graph.workspaces),
+        undeclared=undeclared,
     )
 
 

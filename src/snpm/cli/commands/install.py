@@ -29,12 +29,16 @@ from snpm.ops.reify_output import (
     diff_lines,
     funding_count,
     funding_lines,
+    linked_diff_lines,
     summarize,
     summary_json,
 )
 from snpm.ops.reify_session import ReifyIO
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from snpm.lifecycle import Unreviewed
     from snpm.ops.audit_output import ReifyAudit
     from snpm.ops.noop_install import NoopHit
     from snpm.ops.reify_session import ReifyOutcome
@@ -129,11 +133,12 @@ class ArboristCommand(Command):
         tree = outcome.tree
         if tree.global_ and not outcome.dry_run:
             preserve_builtin_config(self.ctx.config, tree)
-        self._script_advisories(outcome)
-        return self.finish_summary(outcome)
+        unreviewed = self._script_advisories(outcome)
+        return self.finish_summary(outcome, unreviewed)
 
-    def finish_summary(self, outcome: ReifyOutcome) -> int:
-        """The end of reifyFinish: what changed, funding, the audit's report; its exit code."""
+    def finish_summary(self, outcome: ReifyOutcome, unreviewed: Sequence[Unreviewed] = ()) -> int:
+        """The end of reifyFinish: what changed, funding, the audit's report, and the install
+        scripts nobody reviewed (a warning last, or a list in the --json summary); its exit code."""
         out = self.ctx.out
         config = self.ctx.config
         tree = outcome.tree
@@ -141,16 +146,29 @@ class ArboristCommand(Command):
         if out.settings.loglevel == "silent":
             return audit.exit_code if audit is not None else 0
         summary = summarize(
-            outcome.plan, tree, fund=bool(config.get("fund")), audited=audit.audited if audit else 0
+            outcome.plan,
+            tree,
+            fund=bool(config.get("fund")),
+            audited=audit.audited if audit else 0,
+            linked=outcome.linked,
+            linked_failed=outcome.linked_failed,
         )
         # reify-output.js prints the diff as it counts it, so it comes before the --json summary too
-        if outcome.plan is not None and (config.get("dry-run") or config.get("long")):
-            for line in diff_lines(outcome.plan, color=out.settings.color_stdout):
-                out.standard(line)
+        if config.get("dry-run") or config.get("long"):
+            if outcome.plan is not None:
+                for line in diff_lines(outcome.plan, color=out.settings.color_stdout):
+                    out.standard(line)
+            elif outcome.linked is not None:
+                for line in linked_diff_lines(outcome.linked, color=out.settings.color_stdout):
+                    out.standard(line)
         if out.settings.json:
             data = summary_json(summary)
             if audit is not None:
                 data["audit"] = audit.json
+            if unreviewed:
+                from snpm.lifecycle import unreviewed_json
+
+                data["unreviewedScripts"] = unreviewed_json(unreviewed)
             out.json(data)
             return audit.exit_code if audit is not None else 0
         elapsed_ms = (time.monotonic() - outcome.started) * 1000
@@ -159,37 +177,37 @@ class ArboristCommand(Command):
             out.standard(line)
         if audit is not None and audit.report:
             out.standard("\n" + audit.report)
+        if unreviewed:
+            from snpm.lifecycle import unreviewed_scripts_message
+
+            message = unreviewed_scripts_message(unreviewed, global_=config.is_global)
+            if message is not None:
+                out.log.warn("install-scripts", message)
         return audit.exit_code if audit is not None else 0
 
-    def _script_advisories(self, outcome: ReifyOutcome) -> None:
-        """The warnings about the tree's scripts: allow-scripts set in a workspace, and the install
-        scripts nobody reviewed."""
+    def _script_advisories(self, outcome: ReifyOutcome) -> list[Unreviewed]:
+        """The warning about allow-scripts set in a workspace (now), and the install scripts
+        nobody reviewed (told with the summary)."""
         out = self.ctx.out
         config = self.ctx.config
         tree = outcome.tree
         warn_workspace_allow_scripts(tree.inventory.values(), out.emit)
         ignore_scripts = bool(config.get("ignore-scripts"))
         allow_all = bool(config.flat.get("dangerouslyAllowAllScripts"))
-        if not ignore_scripts and not allow_all:
-            from snpm.lifecycle import (
-                collect_unreviewed_scripts,
-                read_installed_package,
-                unreviewed_scripts_message,
-            )
-            from snpm.ops.reify_bridge import build_node
+        if ignore_scripts or allow_all:
+            return []
+        from snpm.lifecycle import collect_unreviewed_scripts, read_installed_package
+        from snpm.ops.reify_bridge import build_node
 
-            # npm checks the tree it just built, on a dry run too
-            unreviewed = collect_unreviewed_scripts(
-                [build_node(n) for n in tree.inventory.values()],
-                outcome.allow_scripts,
-                read_installed_package,
-                ignore_scripts=ignore_scripts,
-                dangerously_allow_all_scripts=allow_all,
-                where=str(config.local_prefix),
-            )
-            message = unreviewed_scripts_message(unreviewed, global_=config.is_global)
-            if message is not None:
-                out.log.warn("install-scripts", message)
+        # npm checks the tree it just built, on a dry run too
+        return collect_unreviewed_scripts(
+            [build_node(n) for n in tree.inventory.values()],
+            outcome.allow_scripts,
+            read_installed_package,
+            ignore_scripts=ignore_scripts,
+            dangerously_allow_all_scripts=allow_all,
+            where=str(config.local_prefix),
+        )
 
     def reify_audit(self, outcome: ReifyOutcome) -> ReifyAudit | None:
         """The audit that followed the reify (snpm.ops.audit), as reify-output.js prints it."""
@@ -271,16 +289,22 @@ class Install(ArboristCommand):
     async def run_noop(self, hit: NoopHit) -> None:
         """An install its stamp found nothing to do for, that audits (snpm.ops.noop_install): the
         warnings a no-op shows again, the audit of the lockfile's tree, the summary."""
+        from snpm.cli.noop import split_alerts
+
         out = self.ctx.out
-        for level, title, text in hit.alerts:
+        before, after = split_alerts(hit.alerts)
+        for level, title, text in before:
             out.emit(level, title, text)
         context = self.install_context()
         try:
             outcome = await install_ops.audit_unchanged(context)
         finally:
             self.stop_progress(context)
-        # the advisories about the tree's scripts were among the warnings shown again
+        # the unreviewed install scripts were among the warnings kept: shown after the summary
         self.finish_summary(outcome)
+        if out.settings.loglevel != "silent":
+            for level, title, text in after:
+                out.emit(level, title, text)
 
     def leave_stamp(
         self,
@@ -296,6 +320,10 @@ class Install(ArboristCommand):
         config = self.ctx.config
         if outcome.dry_run:
             return  # nothing on disk changed: a stamp still says what it said
+        if outcome.linked is not None:
+            # the stamp's check of node_modules knows the hoisted layout only
+            remove_stamp(config)
+            return
         if alerts:
             # what this run printed, a no-op prints again only if this run was one already:
             # nothing reified, package.json and the lockfile as they were

