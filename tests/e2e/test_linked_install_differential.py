@@ -51,6 +51,19 @@ LINKED_ONLY = [
         [["install", "--install-strategy=linked"], ["install", "--install-strategy=linked"]],
     ),
     Case(
+        # what the root bundles stays real folders where the hoisted tree has them
+        "root-bundle",
+        pkg(dependencies={"a": "1.0.0", "y": "1.0.0", "tool": "1.0.0"}, bundleDependencies=["a", "tool"]),
+        [
+            ["install", "--install-strategy=linked"],
+            ["install", "--install-strategy=linked"],
+            ["install", "--install-strategy=linked", "--dry-run", "a@1.1.0"],
+            ["install", "--install-strategy=linked", "a@1.1.0"],
+            ["install"],
+            ["install", "--install-strategy=linked"],
+        ],
+    ),
+    Case(
         "changes-in-place",
         pkg(dependencies={"a": "1.0.0", "tool": "1.0.0", "f": "1.0.0"}),
         [

@@ -83,6 +83,14 @@ def linked_layout(
     else:
         for folder in (posixpath.join(path, "node_modules"), *local_dirs.values()):
             sweep.setdefault(folder, set())
+    bundled = tuple(
+        StoreFolder(path=posixpath.join(path, node.location), key="", node=node, in_bundle=True)
+        for node in layout.bundled
+    )
+    for node in layout.bundled:
+        nm = _node_modules_of(node.location)
+        if nm in ("node_modules", *(posixpath.join(n.location, "node_modules") for n in layout.local)):
+            sweep.setdefault(posixpath.join(path, nm), set()).add(posixpath.relpath(node.location, nm))
     undeclared = tuple(
         Symlink(
             path=posixpath.join(path, link.location),
@@ -98,6 +106,7 @@ def linked_layout(
         links=tuple(links),
         sweep={folder: frozenset(entries) for folder, entries in sweep.items()},
         undeclared=undeclared,
+        bundled=bundled,
     )
 
 
@@ -131,13 +140,14 @@ def build_nodes(
             path=folder.path,
             package=package,
             location=posixpath.relpath(folder.path, root),
-            name=node.package_name or node.name,
+            name=node.name if folder.in_bundle else node.package_name or node.name,
             realpath=folder.path,
             resolved=node.resolved,
             optional=node.optional,
             lockfile_has_install_script=bool(node.package.get("hasInstallScript")),
-            is_in_store=True,
-            is_registry_dependency=node.is_registry_dependency,
+            in_bundle=folder.in_bundle,
+            is_in_store=not folder.in_bundle,
+            is_registry_dependency=node.is_registry_dependency if not folder.in_bundle else False,
             edges_in=tuple((e.name, e.spec) for e in node.edges_in),
         )
 

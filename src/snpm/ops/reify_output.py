@@ -69,7 +69,8 @@ def summarize(
     extracted again; its links are not packages."""
     summary = ReifySummary(audited=audited)
     for action, entry in linked_diff(linked) if linked is not None else ():
-        if not isinstance(entry, StoreFolder) or entry.path in linked_failed:
+        # a root bundle's folders are not counted (arborist counts the store's)
+        if not isinstance(entry, StoreFolder) or entry.in_bundle or entry.path in linked_failed:
             continue
         if action is Action.ADD:
             summary.added += 1
@@ -158,7 +159,8 @@ def linked_diff_lines(plan: LinkedPlan, *, color: bool = False) -> list[str]:
     for action, entry in linked_diff(plan):
         if isinstance(entry, StoreFolder):
             node = entry.node
-            name, version = _js(node.package_name or node.name), _js(node.package.get("version"))
+            name = _js(node.name if entry.in_bundle else node.package_name or node.name)
+            version = _js(node.package.get("version"))
             if action is Action.CHANGE:
                 lines.append(f"{_paint(_CYAN, 'change', color)} {name} {version} => {version}")
             else:

@@ -60,6 +60,8 @@ class StoreFolder(msgspec.Struct, frozen=True):
     node: ReifyNode
     # the bin links that run it, beside every link to it (arborist's binPaths of a store node)
     bins: tuple[str, ...] = ()
+    # a real folder of the root's (or a workspace's) bundle, outside the store
+    in_bundle: bool = False
 
 
 class Symlink(msgspec.Struct, frozen=True):
@@ -84,6 +86,8 @@ class LinkedLayout(msgspec.Struct, frozen=True):
     # arborist's links to the workspaces the root does not declare: never made, always "added"
     # (so always built: a workspace's scripts run through them)
     undeclared: tuple[Symlink, ...] = ()
+    # what the root and the workspaces bundle: real folders where the hoisted tree has them
+    bundled: tuple[StoreFolder, ...] = ()
 
     @property
     def store_dir(self) -> str:
@@ -132,8 +136,9 @@ def plan_linked(layout: LinkedLayout, *, clean: bool = False) -> LinkedPlan:
     """Compare the layout with what is on disk (#buildLinkedActualForDiff, then the orphan sweep).
     `clean` (npm ci): node_modules is emptied first, so everything is made anew."""
     if clean:
-        return LinkedPlan(layout=layout, extract=layout.store, link=layout.links, unchanged=(), orphans=())
-    extract = tuple(folder for folder in layout.store if not os.path.lexists(folder.path))
+        extract = (*layout.store, *layout.bundled)
+        return LinkedPlan(layout=layout, extract=extract, link=layout.links, unchanged=(), orphans=())
+    extract = tuple(folder for folder in (*layout.store, *layout.bundled) if not os.path.lexists(folder.path))
     # getAction: same version, no integrity, same resolved: unchanged only if every bin link exists
     change = tuple(
         folder
@@ -355,7 +360,22 @@ class LinkedReification:
     # ── step 2: the store ──
 
     async def _extract(self) -> None:
-        pending = [*self.plan.extract, *self.plan.change]
+        pending = [f for f in (*self.plan.extract, *self.plan.change) if not f.in_bundle]
+        await self._extract_store(pending)
+        # a bundle's folders may nest: one at a time, the enclosing one first
+        for folder in sorted((f for f in self.plan.extract if f.in_bundle), key=lambda f: f.path):
+            if self._stop:
+                break
+            try:
+                await self.hooks.extract(folder.node, folder.path)
+            except Exception as err:
+                if not folder.node.optional:
+                    raise
+                self._optional_failed(folder, err)
+                continue
+            self._extracted(folder)
+
+    async def _extract_store(self, pending: list[StoreFolder]) -> None:
         if not pending:
             return
         total = len(pending)
@@ -411,7 +431,9 @@ class LinkedReification:
         self.hooks.log("verbose", "reify", f"failed optional dependency {folder.path}")
         self.hooks.log("silly", "reify", f"{folder.path}: {err}")
         self.failed.append(folder)
-        self.state.trash.append(posixpath.dirname(posixpath.dirname(folder.path)))
+        self.state.trash.append(
+            folder.path if folder.in_bundle else posixpath.dirname(posixpath.dirname(folder.path))
+        )
 
     # ── step 3: the links ──
 
@@ -457,6 +479,10 @@ class LinkedReification:
             names = provided.get(_node_modules_of(symlink.path))
             if names is not None and symlink.target not in gone:
                 names.update(normalized_bins(symlink.package))
+        for folder in self.plan.layout.bundled:
+            names = provided.get(_node_modules_of(folder.path))
+            if names is not None and folder.path not in gone:
+                names.update(normalized_bins(folder.node.package))
         stale: list[str] = []
         for nm_dir, names in provided.items():
             bin_dir = posixpath.join(nm_dir, ".bin")

@@ -22,9 +22,9 @@ one entry per store package, link and local folder (Shrinkwrap.metaFromNode of i
 which carry no dev/peer flags and, read from a lockfile, no integrity), and `{}` per store folder.
 
 A package that carries an npm-shrinkwrap.json takes its dependencies from a tree of its own (arborist
-builds one inside it), which the caller reads from the unpacked package (`shrinkwraps`). Not
-covered yet: bundled dependencies of the root or a workspace (kept in place by arborist). Reify
-applies the layout through snpm.reify.linked.
+builds one inside it), which the caller reads from the unpacked package (`shrinkwraps`). What the
+root or a workspace bundles stays a real folder where the ideal tree has it, with everything it
+depends on (`bundled`). Reify applies the layout through snpm.reify.linked.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ class IsolatedLayout(msgspec.Struct, frozen=True):
     # arborist's tree-only links to the local folders the root does not declare: never made on
     # disk, but part of every reify's diff (and build)
     undeclared: tuple[StoreLink, ...] = ()
+    # what the root and the workspaces bundle, and everything that depends on, as real folders
+    # where the ideal tree has them (arborist's #createBundledTree)
+    bundled: tuple[Node, ...] = ()
 
 
 class _Proxy:
@@ -351,7 +354,34 @@ def isolated_layout(
         bins=tuple(bins),
         local=tuple(w.node for w in graph.workspaces),
         undeclared=undeclared,
+        bundled=_bundled_tree(root),
     )
+
+
+def _bundled_tree(root: Node) -> tuple[Node, ...]:
+    """#createBundledTree: from each bundled dependency of the root or a workspace, every node
+    reachable through edges, at its place in the ideal tree."""
+    queue: list[tuple[Node, Node]] = []
+    for owner in (root, *root.fs_children):
+        names = _bundled(owner)
+        for edge in owner.edges_out.values():
+            if edge.to is not None and edge.to.name in names:
+                queue.append((owner, edge.to))
+    found: dict[str, Node] = {}
+    processed: set[tuple[str, str]] = set()
+    while queue:
+        origin, to = queue.pop()
+        key = (origin.location, to.location)
+        if key in processed:
+            continue
+        processed.add(key)
+        if not (origin.is_root or origin.is_workspace):
+            found[origin.location] = origin
+        found[to.location] = to
+        for edge in to.edges_out.values():
+            if edge.to is not None:
+                queue.append((to, edge.to))
+    return tuple(found.values())
 
 
 # node_modules/.store/<key> of a location inside it (a key may hold a scope's `/`)
@@ -375,6 +405,8 @@ def hidden_lockfile(root: Node, layout: IsolatedLayout, *, options: LockOptions 
             containers.add(found.group(1))
     for node in layout.local:
         packages[node.location] = _local_meta(node, path)
+    for node in layout.bundled:
+        packages[node.location] = _bundled_meta(node, path)
     for container in containers:
         packages[container] = {}
     return {"lockfileVersion": 3, "requires": True, "packages": packages}
@@ -415,6 +447,14 @@ def _store_meta(package: StorePackage, path: str, options: LockOptions | None) -
         meta["resolved"] = resolved
     if node.optional:
         meta["optional"] = True
+    return meta
+
+
+def _bundled_meta(node: Node, path: str) -> JsonObject:
+    """A real folder of the root's bundle: as a store package, marked inBundle (arborist's node of
+    it does not say it came from the registry, so its `resolved` stays)."""
+    meta = _store_meta(StorePackage(key="", location=node.location, node=node), path, None)
+    meta["inBundle"] = True
     return meta
 
 
