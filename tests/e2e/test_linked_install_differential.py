@@ -137,3 +137,34 @@ def test_linked_repair_matches_npm(
     done = [world.run(["install"]) for world in worlds]
     problems += compare_run(["install", "(after damage)"], worlds[0], worlds[1], done[0], done[1])
     assert not problems, "\n".join(problems)
+
+
+_INSPECT = [
+    ["ls", "--all"],
+    ["ls", "--all", "--json"],
+    ["ls", "--parseable", "--all"],
+    ["ls", "--omit=dev", "--all"],
+    ["explain", "b"],
+    ["query", ".prod"],
+    ["query", ".dev"],
+]
+
+
+@pytest.mark.parametrize("hidden_lockfile", [True, False], ids=["hidden-lockfile", "from-disk"])
+def test_linked_tree_inspection_matches_npm(
+    hidden_lockfile: bool, registry: ScenarioRegistry, tmp_path: Path
+) -> None:
+    """ls, explain and query over a linked node_modules, read from the hidden lockfile or (without
+    it) from the folders and links themselves, down through the store."""
+    package = pkg(dependencies={"a": "1.1.0", "f": "2.0.0"}, devDependencies={"c": "1.0.0", "tool": "1.0.0"})
+    worlds = [World(tmp_path / who, who, registry.url).setup(package, _LINKED) for who in ("npm", "snpm")]
+    problems: list[str] = []
+    done = [world.run(["install"]) for world in worlds]
+    problems += compare_run(["install"], worlds[0], worlds[1], done[0], done[1])
+    if not hidden_lockfile:
+        for world in worlds:
+            (world.project / "node_modules" / ".package-lock.json").unlink()
+    for step in _INSPECT:
+        done = [world.run(step) for world in worlds]
+        problems += compare_run(step, worlds[0], worlds[1], done[0], done[1])
+    assert not problems, "\n".join(problems)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from snpm.errors import SnpmError
@@ -178,8 +178,7 @@ class _ActualLoader:
 
     def find_missing_edges(self) -> None:
         contents: dict[str, list[str]] = {}
-        tree = self.tree
-        for node in tree.inventory.values():
+        for node in self._inventory_as_it_grows():
             ancestor = _common_ancestor(node.realpath or "", self.path)
             for name, edge in node.edges_out.items():
                 to = edge.to
@@ -204,6 +203,19 @@ class _ActualLoader:
                             found = self.load_fs_node(dep_path, root=node.root, parent=holder)
                             self.load_fs_tree(found)
                     break
+
+    def _inventory_as_it_grows(self) -> Iterator[Node]:
+        """The inventory in order, and then the nodes added while walking it (a JavaScript Map's
+        iteration sees those): a link target's dependencies found above it have their own to
+        find, as in a linked install's store."""
+        seen: set[int] = set()
+        while True:
+            pending = [node for node in self.tree.inventory.values() if id(node) not in seen]
+            if not pending:
+                return
+            for node in pending:
+                seen.add(id(node))
+                yield node
 
     def transplant(self, root: Node | None) -> None:
         actual = self.tree
