@@ -110,6 +110,9 @@ def publish_universe(r: ScenarioRegistry) -> None:
         _hasShrinkwrap=True,
         files={"npm-shrinkwrap.json": json.dumps(shrinkwrap)},
     )
+    # an optional dependency no version of which matches (a binding for a platform not released)
+    r.publish("ghostopt", "2.0.0", tag=None)
+    r.publish("withghost", "1.0.0", optionalDependencies={"ghostopt": "^1.0.0"}, dependencies={"h": "^1.0.0"})
     r.publish(
         "scripted",
         "1.0.0",
@@ -481,3 +484,28 @@ def test_ci_on_each_others_lockfile(first: str, registry: ScenarioRegistry, tmp_
         if expected.get(rel) != actual.get(rel)
     ]
     assert not differences, "\n".join(differences)
+
+
+@pytest.mark.parametrize("strategy", ["hoisted", "linked"])
+def test_ci_accepts_a_lockfile_without_an_unresolvable_optional(
+    strategy: str, registry: ScenarioRegistry, tmp_path: Path
+) -> None:
+    """npm's ci refuses npm's own lockfile when an optional dependency could not be resolved
+    ("Missing: ghostopt@ from lock file": the failed placeholder stays in its ideal tree). snpm's
+    ci installs it, as npm's install did."""
+    package = pkg(dependencies={"withghost": "1.0.0"})
+    files = {".npmrc": "install-strategy=linked\n"} if strategy == "linked" else {}
+    npm_world = World(tmp_path / "npm", "npm", registry.url).setup(package, files)
+    done = npm_world.run(["install"])
+    assert done.returncode == 0, done.stderr
+    refused = npm_world.run(["ci"])
+    assert refused.returncode != 0 and "Missing: ghostopt@ from lock file" in refused.stderr, refused.stderr
+    assert npm_world.run(["install"]).returncode == 0
+    snpm_world = World(tmp_path / "snpm", "snpm", registry.url).setup(None, files)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(npm_world.project / name, snpm_world.project / name)
+    done = snpm_world.run(["ci"])
+    assert done.returncode == 0, done.stderr
+    expected, actual = project_state(npm_world.project), project_state(snpm_world.project)
+    differences = [rel for rel in sorted(set(expected) | set(actual)) if expected.get(rel) != actual.get(rel)]
+    assert not differences, differences

@@ -160,10 +160,17 @@ async def _root_install_scripts(ctx: InstallContext, env: Mapping[str, str], whe
 
 
 def validate_lockfile(virtual: Mapping[str, Node], ideal: Mapping[str, Node]) -> list[str]:
-    """npm's validate-lockfile.js: every ideal node must be in the lockfile, at the same version."""
+    """npm's validate-lockfile.js: every ideal node must be in the lockfile, at the same version.
+
+    One npm bug is not copied: an optional dependency nothing could resolve (no version of it
+    matches, typically a binding for another platform) stays in npm's ideal tree as a failed
+    placeholder, so npm's `ci` refuses the very lockfile npm wrote ("Missing: name@ from lock
+    file"). Such a node is never installed; it is not asked of the lockfile here."""
     errors: list[str] = []
     for key, entry in ideal.items():
         lock = virtual.get(key)
+        if lock is None and entry.inert and entry.errors:
+            continue
         if lock is None:
             errors.append(f"Missing: {entry.name}@{entry.version} from lock file")
             continue
