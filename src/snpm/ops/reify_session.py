@@ -573,6 +573,7 @@ class ReifySession:
             False,
             self.started,
             self.allow_scripts_policy(),
+            self.refetch,
             linked=plan,
             linked_failed=frozenset(f.path for f in reification.failed),
         )

@@ -165,8 +165,15 @@ def plan_linked(layout: LinkedLayout, *, clean: bool = False) -> LinkedPlan:
 
 
 def _points_to(path: str, target: str) -> bool:
-    """Whether `path` exists and resolves to `target` (which exists)."""
-    if not os.path.lexists(path) or not os.path.exists(target):
+    """Whether `path` exists and resolves to `target` (which exists): arborist compares real
+    paths; a link whose text leads to `target` is settled without resolving every component."""
+    try:
+        text = os.readlink(path)
+    except OSError:
+        return False  # nothing there, or a folder where the link belongs
+    if posixpath.normpath(posixpath.join(posixpath.dirname(path), text)) == target:
+        return os.path.exists(target)
+    if not os.path.exists(path) or not os.path.exists(target):
         return False
     try:
         return os.path.realpath(path) == os.path.realpath(target)

@@ -320,8 +320,9 @@ class Install(ArboristCommand):
         config = self.ctx.config
         if outcome.dry_run:
             return  # nothing on disk changed: a stamp still says what it said
-        if outcome.linked is not None:
-            # the stamp's check of node_modules knows the hoisted layout only
+        if outcome.linked is not None and outcome.linked.layout.undeclared:
+            # arborist's links to undeclared workspaces are "added" by every linked install: never
+            # a no-op (their scripts and the root's dependencies scripts run each time)
             remove_stamp(config)
             return
         if alerts:
