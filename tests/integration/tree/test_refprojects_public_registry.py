@@ -83,3 +83,24 @@ def test_refproject_lockfile_matches_npm(name: str, tmp_path: Path, registry_up:
     text, elapsed, nodes = asyncio.run(_build(project))
     print(f"refproject {name}: {nodes} nodes, ideal tree in {elapsed:.2f} s (npm {npm_seconds:.2f} s)")
     assert text == expected
+
+
+@pytest.mark.parametrize("strategy", ["hoisted", "linked"])
+def test_ci_installs_the_medium_project_from_its_committed_lockfile(
+    strategy: str, tmp_path: Path, registry_up: None
+) -> None:
+    """The lockfile npm wrote for the medium project leaves out optional bindings for platforms
+    nothing could resolve; npm's own ci refuses it, snpm's installs it (issue 3)."""
+    world = World(tmp_path / "snpm").setup()
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(FIXTURES / "medium" / name, world.project / name)
+    trust = {k: v for k, v in os.environ.items() if k in _TRUST_VARIABLES}
+    args = ["ci", "--ignore-scripts", "--no-audit", "--no-fund", f"--install-strategy={strategy}"]
+    done = world.run_snpm(args, env=trust)
+    assert done.code == 0, done.stderr
+    assert "added " in done.stdout, done.stdout
+    lockfile = (FIXTURES / "medium" / "package-lock.json").read_bytes()
+    assert (world.project / "package-lock.json").read_bytes() == lockfile
+    store = world.project / "node_modules" / ".store"
+    assert store.is_dir() == (strategy == "linked")
+    assert (world.project / "node_modules" / "eslint" / "package.json").exists()
