@@ -65,6 +65,7 @@ def linked_layout(
                 package=package,
                 optional=link.optional,
                 into_store=into_store,
+                name=link.name,
             )
         )
         if "/.store/" in link.location or link.location.startswith(".store/"):
@@ -97,6 +98,7 @@ def linked_layout(
             target=posixpath.join(path, link.target),
             package=local_packages.get(link.target, {}),
             into_store=False,
+            name=link.name,
         )
         for link in layout.undeclared
     )
@@ -107,6 +109,7 @@ def linked_layout(
         sweep={folder: frozenset(entries) for folder, entries in sweep.items()},
         undeclared=undeclared,
         bundled=bundled,
+        front=tuple(posixpath.join(path, location) for location in layout.front),
     )
 
 

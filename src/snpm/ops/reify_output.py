@@ -142,19 +142,23 @@ def diff_lines(plan: ReifyPlan, *, color: bool = False) -> list[str]:
 
 
 def linked_diff(plan: LinkedPlan) -> list[tuple[Action, StoreFolder | Symlink]]:
-    """A linked install's changes in the order npm walks the diff of its isolated tree: its
-    children are the entries on disk first (store folders extracted again), then the new ones
-    (store folders, then links, in the layout's order), and the walk takes the last first."""
+    """A linked install's changes in the order npm walks the diff of its isolated tree, whose
+    children are the entries on disk first (store folders extracted again), then the new ones:
+    the link to each local folder (the root's, or the tree-only one to an undeclared workspace,
+    always new), the store folders, the other links; the walk takes the last first."""
+    layout = plan.layout
+    front = set(layout.front)
+    by_path = {s.path: s for s in (*plan.link, *layout.undeclared) if s.path in front}
     entries: list[tuple[Action, StoreFolder | Symlink]] = [(Action.CHANGE, f) for f in plan.change]
+    entries.extend((Action.ADD, by_path[path]) for path in layout.front if path in by_path)
     entries.extend((Action.ADD, f) for f in plan.extract)
-    entries.extend((Action.ADD, s) for s in plan.link)
+    entries.extend((Action.ADD, s) for s in plan.link if s.path not in front)
     return entries[::-1]
 
 
 def linked_diff_lines(plan: LinkedPlan, *, color: bool = False) -> list[str]:
     """`--dry-run` / `--long` of a linked install: store folders by their package's name, links
     (as arborist names the isolated link) by their target's store key."""
-    keys = {folder.path: folder.key for folder in plan.layout.store}
     lines: list[str] = []
     for action, entry in linked_diff(plan):
         if isinstance(entry, StoreFolder):
@@ -166,7 +170,7 @@ def linked_diff_lines(plan: LinkedPlan, *, color: bool = False) -> list[str]:
             else:
                 lines.append(f"{_paint(_GREEN, 'add', color)} {name} {version}")
         else:
-            name = keys.get(entry.target) or _js(entry.package.get("name"))
+            name = entry.name or _js(entry.package.get("name"))
             lines.append(f"{_paint(_GREEN, 'add', color)} {name} {_js(entry.package.get('version'))}")
     return lines
 

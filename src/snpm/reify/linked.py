@@ -73,6 +73,8 @@ class Symlink(msgspec.Struct, frozen=True):
     package: Mapping[str, JsonValue]
     optional: bool = False
     into_store: bool = True
+    # arborist's name for it (its --dry-run line)
+    name: str = ""
 
 
 class LinkedLayout(msgspec.Struct, frozen=True):
@@ -88,6 +90,8 @@ class LinkedLayout(msgspec.Struct, frozen=True):
     undeclared: tuple[Symlink, ...] = ()
     # what the root and the workspaces bundle: real folders where the hoisted tree has them
     bundled: tuple[StoreFolder, ...] = ()
+    # the links arborist lists first (one per local folder, see snpm.tree.isolated)
+    front: tuple[str, ...] = ()
 
     @property
     def store_dir(self) -> str:

@@ -62,6 +62,8 @@ class StoreLink(msgspec.Struct, frozen=True):
     target: str
     resolved: str | None
     optional: bool
+    # what arborist names the link (its --dry-run line): the target's key, or a workspace's name
+    name: str = ""
 
 
 class IsolatedLayout(msgspec.Struct, frozen=True):
@@ -77,6 +79,9 @@ class IsolatedLayout(msgspec.Struct, frozen=True):
     # what the root and the workspaces bundle, and everything that depends on, as real folders
     # where the ideal tree has them (arborist's #createBundledTree)
     bundled: tuple[Node, ...] = ()
+    # the locations of arborist's first children, one per local folder (the root's link to it,
+    # or the tree-only one): the order its diff lists them in
+    front: tuple[str, ...] = ()
 
 
 class _Proxy:
@@ -95,13 +100,14 @@ class _Proxy:
         "version",
     )
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, *, local: bool = False) -> None:
         self.node = node
         self.name = node.name or ""
         self.package_name = name_from_folder(node.package_name or node.path) or ""
-        # as JavaScript's template strings show them: a package without a version has `undefined`,
-        # a node without `resolved` (a lockfile that omits it) has arborist's `null`
-        version = node.package.get("version")
+        # as JavaScript's template strings show them: a package without a version has `undefined`
+        # (and so has every local folder: arborist's #workspaceProxy sets none), a node without
+        # `resolved` (a lockfile that omits it) has arborist's `null`
+        version = None if local else node.package.get("version")
         self.version = version if isinstance(version, str) else "undefined"
         self.resolved = node.resolved
         self.local_location = node.location
@@ -203,7 +209,7 @@ class _Graph:
         found = self.proxies.get(node)
         if found is not None:
             return found
-        proxy = self.proxies[node] = _Proxy(node)
+        proxy = self.proxies[node] = _Proxy(node, local=local)
         if local and not node.is_project_root:
             # arborist's #workspaceProxy (workspaces and `file:` folders alike) names by package
             proxy.name = node.package_name or node.name or ""
@@ -327,7 +333,9 @@ def isolated_layout(
         if isinstance(binmap, dict):
             bins.extend((posixpath.join(folder, ".bin"), name, target) for name in binmap)
         location = posixpath.join(folder, dep.name)
-        links[location] = StoreLink(location=location, target=target, resolved=resolved, optional=optional)
+        links[location] = StoreLink(
+            location=location, target=target, resolved=resolved, optional=optional, name=key
+        )
 
     edges(graph.top, False)
     for workspace in graph.workspaces:
@@ -344,9 +352,16 @@ def isolated_layout(
             target=w.local_location,
             resolved=None,
             optional=False,
+            name=w.package_name,
         )
         for w in graph.workspaces
         if w.package_name not in graph.declared
+    )
+    front = tuple(
+        posixpath.join("node_modules", w.package_name)
+        if w.package_name in graph.declared
+        else posixpath.join(w.local_location, "node_modules", w.package_name)
+        for w in graph.workspaces
     )
     return IsolatedLayout(
         store=tuple(store.values()),
@@ -355,6 +370,7 @@ def isolated_layout(
         local=tuple(w.node for w in graph.workspaces),
         undeclared=undeclared,
         bundled=_bundled_tree(root),
+        front=front,
     )
 
 

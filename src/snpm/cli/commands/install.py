@@ -320,9 +320,16 @@ class Install(ArboristCommand):
         config = self.ctx.config
         if outcome.dry_run:
             return  # nothing on disk changed: a stamp still says what it said
-        if outcome.linked is not None and outcome.linked.layout.undeclared:
+        linked = outcome.linked
+        if linked is not None and (
             # arborist's links to undeclared workspaces are "added" by every linked install: never
             # a no-op (their scripts and the root's dependencies scripts run each time)
+            linked.layout.undeclared
+            # the hidden lockfile of a linked install copies the packages' fields: a package
+            # read from the registry has its `_integrity`, and the next install, which reads it
+            # from the lockfile, writes the file again without
+            or any("_integrity" in folder.node.package for folder in linked.layout.store)
+        ):
             remove_stamp(config)
             return
         if alerts:
