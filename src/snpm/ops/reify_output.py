@@ -11,6 +11,9 @@ diff. `--dry-run` and `--long` also list `add x 1.0.0` / `remove x 1.0.0` / `cha
 1.1.0` lines (coloured blue/green/cyan on a colour terminal). The funding count is libnpmfund's:
 distinct name@version reachable from the root whose `funding` is a valid http(s) URL (or a list of
 them). `--json` prints the summary object instead. The duration is npm's `ms` short format.
+
+A linked install (snpm.reify.linked) has no tree diff: `linked_diff` lists its store folders and
+links in the order npm walks the diff of its isolated tree, and only store folders count.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ __all__ = [
     "ReifySummary",
     "changed_message",
     "diff_lines",
-    "linked_diff",
-    "linked_diff_lines",
     "format_ms",
     "funding_count",
     "funding_lines",
+    "linked_diff",
+    "linked_diff_lines",
     "summarize",
     "summary_json",
 ]
