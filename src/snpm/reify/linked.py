@@ -457,7 +457,7 @@ class LinkedReification:
             folder = posixpath.dirname(path)
             remove_path(path)
             os.makedirs(folder, exist_ok=True)
-            os.symlink(posixpath.relpath(symlink.target, folder), path)
+            os.symlink(_relative(symlink.target, folder), path)
             self.linked.append(symlink)
 
     # ── step 4: build ──
@@ -517,6 +517,19 @@ class LinkedReification:
             with contextlib.suppress(OSError):
                 if not os.listdir(scope):
                     os.rmdir(scope)
+
+
+def _relative(target: str, folder: str) -> str:
+    """posixpath.relpath for two absolute, normalised paths, without its getcwd per call (a
+    linked install makes thousands of links)."""
+    to, start = target.split("/"), folder.split("/")
+    common = 0
+    for a, b in zip(to, start, strict=False):
+        if a != b:
+            break
+        common += 1
+    parts = [".."] * (len(start) - common) + to[common:]
+    return "/".join(parts) or "."
 
 
 def _node_modules_of(path: str) -> str:

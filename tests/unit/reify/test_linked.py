@@ -296,3 +296,20 @@ def test_a_run_killed_in_a_fresh_project_leaves_nothing_behind(tmp_path: Path) -
     assert (tmp_path / "node_modules" / JOURNAL_NAME).exists()
     recover_interrupted(str(tmp_path), lambda *a: None)
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("target", "folder"),
+    [
+        ("/p/node_modules/.store/x@1-K/node_modules/x", "/p/node_modules"),
+        ("/p/node_modules/.store/x@1-K/node_modules/x", "/p/node_modules/.store/y@1-L/node_modules"),
+        ("/p/packages/b", "/p/node_modules/@scope"),
+        ("/p/a", "/p/a"),
+        ("/p", "/p/a/b"),
+        ("/q/lib", "/p/node_modules"),
+    ],
+)
+def test_link_text_is_relpath(target: str, folder: str) -> None:
+    from snpm.reify.linked import _relative
+
+    assert _relative(target, folder) == os.path.relpath(target, folder)
