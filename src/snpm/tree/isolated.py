@@ -19,7 +19,8 @@ nobody declared an edge for, what the tree resolves by that name; the key of a p
 `shake256(16 bytes)` over the sorted `name@version->…::resolved` paths of a depth-first walk.
 `hidden_lockfile(ideal_tree, layout)` is the node_modules/.package-lock.json arborist then writes:
 one entry per store package, link and local folder (Shrinkwrap.metaFromNode of its isolated nodes,
-which carry no dev/peer flags and, read from a lockfile, no integrity), and `{}` per store folder.
+which carry no dev/peer flags and an integrity only when the package was read from the registry,
+its `_integrity`), and `{}` per store folder.
 
 A package that carries an npm-shrinkwrap.json takes its dependencies from a tree of its own (arborist
 builds one inside it), which the caller reads from the unpacked package (`shrinkwraps`). What the
