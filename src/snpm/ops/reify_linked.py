@@ -72,6 +72,11 @@ def linked_layout(
             continue
         nm = _node_modules_of(link.location)
         sweep.setdefault(posixpath.join(path, nm), set()).add(posixpath.relpath(link.location, nm))
+    # a bundle's top-level folders stay too (arborist records every real top-level node as valid)
+    for node in layout.bundled:
+        nm = _node_modules_of(node.location)
+        if nm in ("node_modules", *(posixpath.join(n.location, "node_modules") for n in layout.local)):
+            sweep.setdefault(posixpath.join(path, nm), set()).add(posixpath.relpath(node.location, nm))
     local_dirs = {
         node.package_name or node.name: posixpath.join(node.path or "", "node_modules")
         for node in layout.local
@@ -88,10 +93,6 @@ def linked_layout(
         StoreFolder(path=posixpath.join(path, node.location), key="", node=node, in_bundle=True)
         for node in layout.bundled
     )
-    for node in layout.bundled:
-        nm = _node_modules_of(node.location)
-        if nm in ("node_modules", *(posixpath.join(n.location, "node_modules") for n in layout.local)):
-            sweep.setdefault(posixpath.join(path, nm), set()).add(posixpath.relpath(node.location, nm))
     undeclared = tuple(
         Symlink(
             path=posixpath.join(path, link.location),
