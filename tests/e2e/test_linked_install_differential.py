@@ -96,28 +96,27 @@ def _linked_variant(case: Case) -> Case:
     return case
 
 
-@pytest.mark.parametrize("case", [_linked_variant(c) for c in CASES], ids=lambda c: c.id)
-def test_linked_install_family_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
-    files = {**case.files, **_LINKED}
-    npm_world = World(tmp_path / "npm", "npm", registry.url).setup(case.package, files)
-    snpm_world = World(tmp_path / "snpm", "snpm", registry.url).setup(case.package, files)
+def _play(case: Case, files: dict[str, str], registry: ScenarioRegistry, root: Path) -> list[str]:
+    """Every step of the case by npm and by snpm, each in its own world; the differences."""
+    npm_world = World(root / "npm", "npm", registry.url).setup(case.package, files)
+    snpm_world = World(root / "snpm", "snpm", registry.url).setup(case.package, files)
     problems: list[str] = []
     for step in case.steps:
         npm_done = npm_world.run(step)
         snpm_done = snpm_world.run(step)
         problems += compare_run(step, npm_world, snpm_world, npm_done, snpm_done)
+    return problems
+
+
+@pytest.mark.parametrize("case", [_linked_variant(c) for c in CASES], ids=lambda c: c.id)
+def test_linked_install_family_matches_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
+    problems = _play(case, {**case.files, **_LINKED}, registry, tmp_path)
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("case", LINKED_ONLY, ids=lambda c: c.id)
 def test_linked_cases_match_npm(case: Case, registry: ScenarioRegistry, tmp_path: Path) -> None:
-    npm_world = World(tmp_path / "npm", "npm", registry.url).setup(case.package, case.files)
-    snpm_world = World(tmp_path / "snpm", "snpm", registry.url).setup(case.package, case.files)
-    problems: list[str] = []
-    for step in case.steps:
-        npm_done = npm_world.run(step)
-        snpm_done = snpm_world.run(step)
-        problems += compare_run(step, npm_world, snpm_world, npm_done, snpm_done)
+    problems = _play(case, case.files, registry, tmp_path)
     assert not problems, "\n".join(problems)
 
 
