@@ -35,10 +35,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import msgspec
 
 from snpm.errors import SnpmError, from_os_error
-from snpm.json_types import JsonValue
 from snpm.reify.contents import first_missing, listdir, package_contents, validate_node_modules, walk_up
 from snpm.reify.hooks import ApplyOptions, BundlesLoaded, ReifyHooks
-from snpm.reify.nodes import ReifyNode, bin_paths
+from snpm.reify.nodes import ReifyNode, bin_paths, deprecation
 from snpm.reify.optional import optional_set
 from snpm.reify.plan import Action, Diff, ReifyPlan
 from snpm.reify.retire import (
@@ -143,19 +142,7 @@ class Reification:
 
     def commit(self) -> None:
         """The new tree is in place and saved: delete the retired folders (npm's removeTrash)."""
-        state = self._work.state
-        state.phase = "cleanup"
-        with contextlib.suppress(SnpmError):
-            self.journal.write(state)
-        failures: list[str] = []
-        for path in dict.fromkeys(state.trash):
-            try:
-                remove_path(path)
-            except OSError:
-                failures.append(path)
-        if failures:
-            self.hooks.log("warn", "cleanup", f"Failed to remove some directories {failures}")
-        self.journal.remove()
+        self.journal.commit(self._work.state, self.hooks.log)
         self._remove_signal_handlers()
         self._done = True
 
@@ -494,9 +481,9 @@ class Reification:
 
     def _extracted(self, node: ReifyNode) -> None:
         self.extracted.append(node)
-        deprecated = node.package.get("deprecated")
-        if deprecated:
-            self.hooks.log("warn", "deprecated", f"{_package_id(node)}: {_js_string(deprecated)}")
+        warning = deprecation(node)
+        if warning is not None:
+            self.hooks.log("warn", "deprecated", warning)
 
     def _optional_failed(self, node: ReifyNode, err: BaseException) -> None:
         self.hooks.log("verbose", "reify", f"failed optional dependency {node.path}")
@@ -589,19 +576,6 @@ class Reification:
         failed = await self.hooks.build(nodes)
         for node in failed:
             self._optional_failed(node, SnpmError("install script failed"))
-
-
-def _package_id(node: ReifyNode) -> str:
-    pkg_id = node.package.get("_id")
-    if isinstance(pkg_id, str) and pkg_id:
-        return pkg_id
-    return f"{node.package_name or node.name}@{node.version}"
-
-
-def _js_string(value: JsonValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 _OUTSIDE = -2

@@ -36,7 +36,7 @@ from snpm.json_types import JsonValue
 from snpm.reify.bin_links import get_paths, normalized_bins
 from snpm.reify.contents import first_missing, listdir
 from snpm.reify.hooks import ApplyOptions, LogFn
-from snpm.reify.nodes import ReifyNode
+from snpm.reify.nodes import ReifyNode, deprecation
 from snpm.reify.retire import JOURNAL_NAME, Journal, JournalState, move_path, remove_path, retire_path, undo
 from snpm.reify.signals import ReifyTerminatedError, SignalWatch
 
@@ -285,20 +285,8 @@ class LinkedReification:
 
     def commit(self) -> None:
         """The layout is in place and saved: delete what was retired."""
-        state = self.state
-        state.phase = "cleanup"
-        with contextlib.suppress(SnpmError):
-            self.journal.write(state)
-        failures: list[str] = []
-        for path in dict.fromkeys(state.trash):
-            try:
-                remove_path(path)
-            except OSError:
-                failures.append(path)
+        self.journal.commit(self.state, self.hooks.log)
         self._prune_empty_scopes()
-        if failures:
-            self.hooks.log("warn", "cleanup", f"Failed to remove some directories {failures}")
-        self.journal.remove()
         self._signals.remove()
 
     def terminated_error(self) -> ReifyTerminatedError | None:
@@ -430,13 +418,9 @@ class LinkedReification:
 
     def _extracted(self, folder: StoreFolder) -> None:
         self.extracted.append(folder)
-        package = folder.node.package
-        deprecated = package.get("deprecated")
-        if deprecated:
-            pkg_id = (
-                package.get("_id") or f"{folder.node.package_name or folder.node.name}@{folder.node.version}"
-            )
-            self.hooks.log("warn", "deprecated", f"{pkg_id}: {_js_string(deprecated)}")
+        warning = deprecation(folder.node)
+        if warning is not None:
+            self.hooks.log("warn", "deprecated", warning)
 
     def _optional_failed(self, folder: StoreFolder, err: BaseException) -> None:
         self.hooks.log("verbose", "reify", f"failed optional dependency {folder.path}")
@@ -536,9 +520,3 @@ def _node_modules_of(path: str) -> str:
     """The node_modules folder holding the package folder `path` (`<nm>/name`, `<nm>/@scope/name`)."""
     parent = posixpath.dirname(path)
     return posixpath.dirname(parent) if posixpath.basename(parent).startswith("@") else parent
-
-
-def _js_string(value: JsonValue) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -13,7 +13,7 @@ from typing import Protocol
 from snpm.json_types import JsonObject
 from snpm.reify.bin_links import get_paths
 
-__all__ = ["ReifyEdge", "ReifyNode", "bin_paths"]
+__all__ = ["ReifyEdge", "ReifyNode", "bin_paths", "deprecation"]
 
 
 class _Children(Protocol):
@@ -156,3 +156,15 @@ def bin_paths(node: ReifyNode) -> list[str]:
     if node.parent is None or not node.path:
         return []
     return get_paths(node.package, node.path, global_=node.global_, top=node.global_top)
+
+
+def deprecation(node: ReifyNode) -> str | None:
+    """npm's `warn deprecated` line for a package just unpacked (`<_id>: <message>`), or None."""
+    deprecated = node.package.get("deprecated")
+    if not deprecated:
+        return None
+    pkg_id = node.package.get("_id")
+    if not (isinstance(pkg_id, str) and pkg_id):
+        pkg_id = f"{node.package_name or node.name}@{node.version}"
+    text = ("true" if deprecated else "false") if isinstance(deprecated, bool) else str(deprecated)
+    return f"{pkg_id}: {text}"

@@ -28,7 +28,7 @@ from typing import Final, Literal
 
 import msgspec
 
-from snpm.errors import from_os_error
+from snpm.errors import SnpmError, from_os_error
 
 __all__ = [
     "JOURNAL_NAME",
@@ -163,6 +163,22 @@ class Journal:
     def remove(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
+
+    def commit(self, state: JournalState, log: Callable[[str, str, str], None]) -> None:
+        """A reify is in place and saved: mark the journal committed, delete the trash (a failure
+        is a warning: the install stands), then the journal (npm's removeTrash)."""
+        state.phase = "cleanup"
+        with contextlib.suppress(SnpmError):
+            self.write(state)
+        failures: list[str] = []
+        for path in dict.fromkeys(state.trash):
+            try:
+                remove_path(path)
+            except OSError:
+                failures.append(path)
+        if failures:
+            log("warn", "cleanup", f"Failed to remove some directories {failures}")
+        self.remove()
 
     def recover(self) -> Phase | None:
         """Finish what an interrupted reify left: roll back an unfinished apply, or empty the
