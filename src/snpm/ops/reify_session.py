@@ -160,6 +160,34 @@ def _extractable(node: Node) -> bool:
     return bool(node.package_name and node.version)
 
 
+class _Applied(Protocol):
+    """What both appliers (snpm.reify.apply, snpm.reify.linked) offer once applied."""
+
+    def terminated_error(self) -> SnpmError | None: ...
+
+    async def rollback(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+async def _save_or_roll_back(reification: _Applied, save: Callable[[list[FileBackup]], None]) -> None:
+    """After an apply: write the files (`save` records each one's previous bytes in the list it is
+    given), then commit. A failure, or a signal that arrived meanwhile, puts the files back and
+    rolls node_modules back instead, and is raised."""
+    backups: list[FileBackup] = []
+    try:
+        save(backups)
+        terminated = reification.terminated_error()
+        if terminated is not None:
+            raise terminated
+    except BaseException:
+        for backup in reversed(backups):
+            backup.restore()
+        await reification.rollback()
+        raise
+    reification.commit()
+
+
 def _flag(flat: Mapping[str, object], key: str) -> bool:
     return bool(flat.get(key))
 
@@ -484,11 +512,12 @@ class ReifySession:
             self._hooks(built, actual),
         )
         await reification.apply()
-        backups: list[FileBackup] = []
-        try:
+
+        def save(backups: list[FileBackup]) -> None:
             self._mark_failed_optional(reification)
             # the global space has no package.json, lockfile or hidden lockfile
-            backups = [] if self.global_ else self._save_ideal_tree(built, request)
+            if not self.global_:
+                backups.extend(self._save_ideal_tree(built, request))
             self._clean_inert(built.root)
             self._clean_trash(built.root, reification.trash)
             # a filtered diff left the rest of node_modules as it was: the tree must say so
@@ -498,15 +527,8 @@ class ReifySession:
                 backups.append(FileBackup.take(hidden))
                 lock_saved = any(b.path.name in ("package-lock.json", "npm-shrinkwrap.json") for b in backups)
                 write_hidden_lockfile(built, hidden, lock_saved=lock_saved)
-            terminated = reification.terminated_error()
-            if terminated is not None:
-                raise terminated
-        except BaseException:
-            for backup in reversed(backups):
-                backup.restore()
-            await reification.rollback()
-            raise
-        reification.commit()
+
+        await _save_or_roll_back(reification, save)
         if not (self.global_ or options.workspaces or not options.workspaces_enabled):
             self._remove_stale_store(nm)
         if not self.global_:
@@ -546,22 +568,15 @@ class ReifySession:
         )
         await reification.apply()
         hidden = Path(self.root) / "node_modules" / ".package-lock.json"
-        backups: list[FileBackup] = []
-        try:
-            backups = self._save_ideal_tree(built, request)
+
+        def save(backups: list[FileBackup]) -> None:
+            backups.extend(self._save_ideal_tree(built, request))
             self._clean_inert(root)
             backups.append(FileBackup.take(hidden))
             failed = [os.path.relpath(f.path, self.root).replace(os.sep, "/") for f in reification.failed]
             self._write_linked_hidden_lockfile(built, isolated, failed=failed)
-            terminated = reification.terminated_error()
-            if terminated is not None:
-                raise terminated
-        except BaseException:
-            for backup in reversed(backups):
-                backup.restore()
-            await reification.rollback()
-            raise
-        reification.commit()
+
+        await _save_or_roll_back(reification, save)
         with contextlib.suppress(OSError):
             os.utime(hidden)
         await self._dependencies_scripts(built, changed=not plan.is_empty)
@@ -636,6 +651,9 @@ class ReifySession:
             from snpm.ops.reify_linked import build_nodes
 
             nodes = build_nodes(built.root, folders, links, layout.undeclared)
+            if _flag(self.flat, "ignoreScripts"):
+                # without scripts a build only links bins (as `_build` leaves out the others)
+                nodes = [b for b in nodes if b.real.package.get("bin")]
             failed = await self._build_nodes(built, nodes)
             return [b.path for b in failed]
 
@@ -887,8 +905,6 @@ class ReifySession:
         flat = self.flat
         failed: list[BuildNode] = []
         bins_only = _flag(flat, "ignoreScripts")
-        if bins_only:
-            build_nodes = [b for b in build_nodes if b.real.package.get("bin")]
         force = _flag(flat, "force")
 
         def link_bins(b: BuildNode) -> None:
