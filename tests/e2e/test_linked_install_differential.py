@@ -12,7 +12,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_install_differential import _WORKSPACE_FILES, CASES, Case, World, compare_run, pkg, registry
+from test_install_differential import (
+    _WORKSPACE_FILES,
+    CASES,
+    Case,
+    World,
+    compare_run,
+    pkg,
+    registry,
+)
 
 from support.scenario_registry import ScenarioRegistry
 
@@ -149,21 +157,44 @@ _INSPECT = [
 ]
 
 
+_INSPECTED_PROJECTS = {
+    "plain": (
+        pkg(dependencies={"a": "1.1.0", "f": "2.0.0"}, devDependencies={"c": "1.0.0", "tool": "1.0.0"}),
+        _LINKED,
+    ),
+    # w1 is a workspace nothing in the root declares: the root's node_modules has no link to it,
+    # and arborist's loadActual makes one up from the workspaces map (#linkActualWorkspaces)
+    "undeclared-workspace": (
+        pkg(workspaces=["packages/*"], dependencies={"a": "1.1.0", "w2": "^2.0.0"}),
+        {**_WORKSPACE_FILES, **_LINKED},
+    ),
+}
+_WORKSPACE_INSPECT = [
+    ["query", ":root > *"],
+    ["explain", "w1"],
+    ["fund"],
+    ["outdated"],
+    ["ls", "--all", "-w", "w1"],
+]
+
+
+@pytest.mark.parametrize("project", list(_INSPECTED_PROJECTS))
 @pytest.mark.parametrize("hidden_lockfile", [True, False], ids=["hidden-lockfile", "from-disk"])
 def test_linked_tree_inspection_matches_npm(
-    hidden_lockfile: bool, registry: ScenarioRegistry, tmp_path: Path
+    hidden_lockfile: bool, project: str, registry: ScenarioRegistry, tmp_path: Path
 ) -> None:
     """ls, explain and query over a linked node_modules, read from the hidden lockfile or (without
     it) from the folders and links themselves, down through the store."""
-    package = pkg(dependencies={"a": "1.1.0", "f": "2.0.0"}, devDependencies={"c": "1.0.0", "tool": "1.0.0"})
-    worlds = [World(tmp_path / who, who, registry.url).setup(package, _LINKED) for who in ("npm", "snpm")]
+    package, files = _INSPECTED_PROJECTS[project]
+    worlds = [World(tmp_path / who, who, registry.url).setup(package, files) for who in ("npm", "snpm")]
     problems: list[str] = []
     done = [world.run(["install"]) for world in worlds]
     problems += compare_run(["install"], worlds[0], worlds[1], done[0], done[1])
     if not hidden_lockfile:
         for world in worlds:
             (world.project / "node_modules" / ".package-lock.json").unlink()
-    for step in _INSPECT:
+    steps = _INSPECT + (_WORKSPACE_INSPECT if project == "undeclared-workspace" else [])
+    for step in steps:
         if step[0] == "explain" and not hidden_lockfile:
             # npm lists the nodes in its inventory's order, which its parallel read of the
             # folders leaves to chance
@@ -171,3 +202,4 @@ def test_linked_tree_inspection_matches_npm(
         done = [world.run(step) for world in worlds]
         problems += compare_run(step, worlds[0], worlds[1], done[0], done[1])
     assert not problems, "\n".join(problems)
+

@@ -385,7 +385,8 @@ async def shrinkwrap(ctx: InstallContext, notice: Callable[[str], None]) -> None
     try:
         tree = load_tree(root)
     except SnpmError:
-        tree = await load_actual(root, ignore_missing=True)
+        strategy = str(config.flat.get("installStrategy") or "hoisted")
+        tree = await load_actual(root, ignore_missing=True, install_strategy=strategy)
     meta = tree.meta
     if meta is None:
         meta = TreeMeta(root, hidden_lockfile=True)

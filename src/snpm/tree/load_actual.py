@@ -282,6 +282,41 @@ def _set_workspaces(node: Node) -> None:
         node.workspaces = workspaces
 
 
+def _link_actual_workspaces(loader: _ActualLoader) -> None:
+    """arborist `#linkActualWorkspaces`: under install-strategy=linked the root's node_modules has no
+    link to a workspace the root does not depend on, so neither the disk nor the hidden lockfile
+    resolves the root's workspace edge to it; a link is made up from the workspaces map (so that
+    ls and query show the workspaces, as with hoisted). A declared workspace keeps its real link:
+    when that is missing, its edge is a real problem."""
+    root = loader.tree
+    if loader.install_strategy != "linked" or not root.workspaces:
+        return
+    pkg = root.package
+    declared: set[str] = set()
+    for group in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
+        deps = pkg.get(group)
+        if isinstance(deps, dict):
+            declared.update(deps)
+    by_location: dict[str, Node] = {}
+    for node in root.fs_children:
+        for where in (node.path, node.realpath):
+            if where is not None:
+                by_location[where] = node
+    for name, path in root.workspaces.items():
+        if name in declared or root.children.get(name) is not None:
+            continue
+        target = by_location.get(path)
+        if target is not None:
+            Link(
+                name=name,
+                path=resolve(root.path or "", "node_modules", name),
+                realpath=target.realpath,
+                target=target,
+                parent=root,
+                root=root,
+            )
+
+
 def _load(
     loader: _ActualLoader,
     *,
@@ -312,6 +347,7 @@ def _load(
                 loader.tree.meta = meta
                 load_virtual(meta, loader.tree, root_option_provided=False)
                 _set_workspaces(loader.tree)
+                _link_actual_workspaces(loader)
                 loader.transplant(root)
                 return loader.tree
         loader.tree.meta = TreeMeta.load(
@@ -328,6 +364,7 @@ def _load(
             if ws_path not in loader.cache:
                 node = loader.load_fs_node(ws_path, root=loader.tree, use_root_overrides=True)
                 loader.load_fs_tree(node)
+    _link_actual_workspaces(loader)
     if not ignore_missing:
         loader.find_missing_edges()
     for top_path in list(loader.top_nodes):

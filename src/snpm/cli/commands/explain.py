@@ -33,6 +33,7 @@ class Explain(InspectCommand):
             prefix,
             global_=config.is_global,
             install_links=bool(flat.get("installLinks")),
+            install_strategy=str(flat.get("installStrategy") or "hoisted"),
             log=self.ctx.out.emit,
         )
         workspaces_enabled = flat.get("workspacesEnabled") is not False

@@ -50,7 +50,10 @@ class Fund(InspectCommand):
 
         where = str(config.prefix)
         tree = await load_tree_for(
-            where, install_links=bool(config.flat.get("installLinks")), log=self.ctx.out.emit
+            where,
+            install_links=bool(config.flat.get("installLinks")),
+            install_strategy=str(config.flat.get("installStrategy") or "hoisted"),
+            log=self.ctx.out.emit,
         )
         if args:
             await self.open_funding_url(tree, where, args[0], number)

@@ -52,7 +52,11 @@ class Outdated(InspectCommand):
         global_ = config.is_global
         path = global_tree_path(config) if global_ else str(config.local_prefix)
         tree = await load_tree_for(
-            path, global_=global_, install_links=bool(flat.get("installLinks")), log=self.ctx.out.emit
+            path,
+            global_=global_,
+            install_links=bool(flat.get("installLinks")),
+            install_strategy=str(flat.get("installStrategy") or "hoisted"),
+            log=self.ctx.out.emit,
         )
         filter_set = None
         if self.workspace_names:

@@ -62,6 +62,7 @@ class Query(InspectCommand):
             global_=config.is_global,
             force_actual=True,
             install_links=bool(config.flat.get("installLinks")),
+            install_strategy=str(config.flat.get("installStrategy") or "hoisted"),
             log=self.ctx.out.emit,
         )
 

@@ -91,6 +91,7 @@ async def init_tree(builder: IdealTreeBuilder) -> None:
             install_links=opts.install_links,
             legacy_peer_deps=opts.legacy_peer_deps,
             lockfile_version=opts.lockfile_version,
+            install_strategy=opts.install_strategy,
             log=builder.log,
         )
         target = root.target
