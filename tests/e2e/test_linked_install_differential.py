@@ -19,6 +19,7 @@ from test_install_differential import (
     World,
     compare_run,
     pkg,
+    project_state,
     registry,
 )
 
@@ -203,3 +204,35 @@ def test_linked_tree_inspection_matches_npm(
         problems += compare_run(step, worlds[0], worlds[1], done[0], done[1])
     assert not problems, "\n".join(problems)
 
+
+@pytest.mark.parametrize(
+    "relock",
+    [["install"], ["install", "--package-lock=false"]],
+    ids=["install", "package-lock-false"],
+)
+def test_linked_install_without_its_lockfile_keeps_the_tree(
+    relock: list[str], registry: ScenarioRegistry, tmp_path: Path
+) -> None:
+    """package-lock.json removed from a linked project, then an install: npm starts its ideal tree
+    from the store's folders, writes `.store/…` entries into package-lock.json and empties the store
+    (every link left dangling; not copied). snpm resolves afresh and finds everything in place: the
+    same package-lock.json as npm's first install, node_modules untouched."""
+    package = pkg(workspaces=["packages/*"], dependencies={"a": "1.1.0", "w2": "^2.0.0"})
+    files = {**_WORKSPACE_FILES, **_LINKED}
+    worlds = [World(tmp_path / who, who, registry.url).setup(package, files) for who in ("npm", "snpm")]
+    done = [world.run(["install"]) for world in worlds]
+    problems = compare_run(["install"], worlds[0], worlds[1], done[0], done[1])
+    assert not problems, "\n".join(problems)
+    npm_world, snpm_world = worlds
+    lockfile = snpm_world.project / "package-lock.json"
+    before = project_state(snpm_world.project)
+    lockfile.unlink()
+    again = snpm_world.run(relock)
+    assert again.returncode == 0, again.stderr
+    assert "up to date" in again.stdout
+    after = project_state(snpm_world.project)
+    if relock[-1] == "--package-lock=false":
+        # nothing writes package-lock.json; the hidden lockfile is npm's first one byte for byte
+        before.pop("package-lock.json")
+    assert after == before
+    assert (snpm_world.project / "node_modules" / "a" / "package.json").is_file()

@@ -77,9 +77,15 @@ async def init_tree(builder: IdealTreeBuilder) -> None:
     root_meta = root.meta
     assert root_meta is not None
     meta = root_meta
-    if (not builder.update_all and not opts.global_ and not meta.loaded_from_disk) or (
-        opts.global_ and builder.update_names
-    ):
+    from_disk = not builder.update_all and not opts.global_ and not meta.loaded_from_disk
+    if from_disk and os.path.isdir(os.path.join(builder.path, "node_modules", ".store")):
+        # node_modules is an isolated (install-strategy=linked) layout: its packages sit in the
+        # store behind links, so a tree read from it is no starting point for a logical tree.
+        # arborist starts from it anyway (package-lock.json then lists `.store/…` folders, and the
+        # reify empties the store, leaving every link dangling); snpm resolves afresh, as with no
+        # node_modules, and the reify keeps what is already in place.
+        from_disk = False
+    if from_disk or (opts.global_ and builder.update_names):
         from snpm.tree.load_actual import load_actual
 
         await load_actual(
