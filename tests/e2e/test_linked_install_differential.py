@@ -8,6 +8,7 @@ warnings, and every path of the project (store folders and their files, every sy
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -97,9 +98,9 @@ DAMAGE = [
 
 def _linked_variant(case: Case) -> Case:
     """The case as a linked install runs it. One step is left out: a second install over a linked
-    node_modules made without a lockfile builds npm's ideal tree from the store's folders (it
-    writes `.store/…` entries into package-lock.json), and the hidden lockfile arborist then
-    derives from that tree is not reproduced yet."""
+    node_modules made without a lockfile, where npm builds its ideal tree from the store's folders
+    and breaks node_modules (snpm resolves afresh: see
+    test_linked_install_without_its_lockfile_keeps_the_tree)."""
     if case.id == "lockfile-options":
         return Case(case.id, case.package, [["install"], *case.steps[1:]], case.files)
     return case
@@ -236,3 +237,52 @@ def test_linked_install_without_its_lockfile_keeps_the_tree(
         before.pop("package-lock.json")
     assert after == before
     assert (snpm_world.project / "node_modules" / "a" / "package.json").is_file()
+
+
+# package.json files edited by hand after the first install: the root, w1 and w2 each gain a
+# dependency; a filtered install applies only what its filter reaches
+_EDITED = {
+    "package.json": pkg(
+        workspaces=["packages/*"], dependencies={"a": "^1.0.0", "w2": "^2.0.0", "d": "1.0.0"}
+    ),
+    "packages/w1/package.json": {
+        "name": "w1",
+        "version": "1.0.0",
+        "dependencies": {"h": "^1.0.0", "c": "1.0.0"},
+        "bin": {"w1": "w1.js"},
+    },
+    "packages/w2/package.json": {
+        "name": "w2",
+        "version": "2.0.0",
+        "dependencies": {"w1": "^1.0.0", "b": "2.0.0", "f": "2.0.0"},
+    },
+}
+_FILTERED = {
+    "w1": [["install", "-w", "w1", "--dry-run"], ["install", "-w", "w1"], ["ls", "--all"], ["install"]],
+    "w2-and-root": [["install", "-w", "w2", "--include-workspace-root"], ["ls", "--all"]],
+    "no-workspaces": [["install", "--no-workspaces"], ["ls", "--all"], ["install", "--workspaces"]],
+    "w2-changes": [
+        ["install", "-w", "w2", "tool@1.0.0"],
+        ["uninstall", "-w", "w2", "b"],
+        ["ls", "--all"],
+    ],
+}
+
+
+@pytest.mark.parametrize("steps", list(_FILTERED))
+def test_linked_filtered_install_matches_npm(steps: str, registry: ScenarioRegistry, tmp_path: Path) -> None:
+    """-w, --include-workspace-root, --workspaces and --no-workspaces under linked: arborist's
+    diff reaches only what the filter's nodes depend on (through the store), the rest of
+    node_modules stays as it was, and the hidden lockfile still describes the whole layout."""
+    package = pkg(workspaces=["packages/*"], dependencies={"a": "^1.0.0", "w2": "^2.0.0"})
+    files = {**_WORKSPACE_FILES, **_LINKED}
+    worlds = [World(tmp_path / who, who, registry.url).setup(package, files) for who in ("npm", "snpm")]
+    done = [world.run(["install"]) for world in worlds]
+    problems = compare_run(["install"], worlds[0], worlds[1], done[0], done[1])
+    for world in worlds:
+        for name, content in _EDITED.items():
+            (world.project / name).write_text(json.dumps(content, indent=2) + "\n")
+    for step in _FILTERED[steps]:
+        done = [world.run(step) for world in worlds]
+        problems += compare_run(step, worlds[0], worlds[1], done[0], done[1])
+    assert not problems, "\n".join(problems)

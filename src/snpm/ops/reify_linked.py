@@ -4,7 +4,8 @@ store folders and links described for the lifecycle engine, and the hidden lockf
 
 What arborist sweeps after a linked reify (#cleanOrphanedStoreEntries) is decided here too: the
 root's node_modules and every workspace's (or only the filtered workspaces', and the root's with
---include-workspace-root), each keeping the entries the layout puts there.
+--include-workspace-root), each keeping the entries the layout puts there. So is what a filtered
+install may touch (arborist's filterSet: what the filter's nodes reach through the store).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ def linked_layout(
     *,
     workspaces: Sequence[str] = (),
     include_workspace_root: bool = False,
+    workspaces_enabled: bool = True,
 ) -> LinkedLayout:
-    """The layout with absolute paths, and the node_modules folders to sweep."""
+    """The layout with absolute paths, the node_modules folders to sweep, and what a filtered
+    install may touch. `workspaces`: the -w names (given only when workspaces are enabled)."""
     path = root.path or ""
     # a store package's binPaths: its bins beside every link to it (processDeps)
     packages = {package.location: package.node.package for package in layout.store}
@@ -93,6 +96,11 @@ def linked_layout(
         StoreFolder(path=posixpath.join(path, node.location), key="", node=node, in_bundle=True)
         for node in layout.bundled
     )
+    scope = _filter_scope(
+        layout,
+        workspaces=workspaces,
+        root_dependencies=not workspaces_enabled or (include_workspace_root and bool(workspaces)),
+    )
     undeclared = tuple(
         Symlink(
             path=posixpath.join(path, link.location),
@@ -102,6 +110,7 @@ def linked_layout(
             name=link.name,
         )
         for link in layout.undeclared
+        if scope is None or link.location in scope
     )
     return LinkedLayout(
         root=path,
@@ -111,7 +120,60 @@ def linked_layout(
         undeclared=undeclared,
         bundled=bundled,
         front=tuple(posixpath.join(path, location) for location in layout.front),
+        scope=None if scope is None else frozenset(posixpath.join(path, location) for location in scope),
     )
+
+
+def _filter_scope(
+    layout: IsolatedLayout, *, workspaces: Sequence[str], root_dependencies: bool
+) -> set[str] | None:
+    """arborist's Diff.calculate filterSet over the isolated tree, as locations. The filter nodes:
+    each named workspace's node in the isolated tree (its tree-only link when the root does not
+    declare it); with `root_dependencies`, whatever the root's edges lead to (the isolated tree's
+    edges have no type, so a declared workspace counts too). From them, everything they depend on,
+    through links to their targets (store folders, workspaces, `file:` folders) and on to those
+    targets' links. None when there is no filter node (nothing is filtered)."""
+    starts: list[str] = []
+    if root_dependencies:
+        starts += [
+            link.location for link in layout.links if _node_modules_of(link.location) == "node_modules"
+        ]
+    undeclared = {link.name: link.location for link in layout.undeclared}
+    locals_by_name = {node.package_name or node.name: node.location for node in layout.local}
+    for name in workspaces:
+        target = locals_by_name.get(name)
+        if target is not None:
+            starts += [undeclared[name], target] if name in undeclared else [target]
+    if not starts:
+        return None
+    links = {link.location: link for link in (*layout.links, *layout.undeclared)}
+    by_folder: dict[str, list[str]] = {}
+    for location in links:
+        by_folder.setdefault(_node_modules_of(location), []).append(location)
+    store = {package.location for package in layout.store}
+    local = {node.location for node in layout.local}
+    scope: set[str] = set()
+    stack = starts[::-1]
+    while stack:
+        location = stack.pop()
+        if location in scope:
+            continue
+        scope.add(location)
+        link = links.get(location)
+        if link is not None:
+            stack.append(link.target)
+        elif location in store:
+            # a store package's dependencies are the links beside it in its store entry
+            stack.extend(by_folder.get(_node_modules_of(location), ()))
+        elif location in local:
+            stack.extend(by_folder.get(posixpath.join(location, "node_modules"), ()))
+    # what an in-scope folder bundles stays a real folder in its node_modules
+    for node in layout.bundled:
+        holder = _node_modules_of(node.location)
+        owner = "" if holder == "node_modules" else posixpath.dirname(holder)
+        if owner in scope or (owner == "" and root_dependencies):
+            scope.add(node.location)
+    return scope
 
 
 def _node_modules_of(location: str) -> str:

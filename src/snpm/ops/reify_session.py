@@ -552,7 +552,11 @@ class ReifySession:
         isolated = await self._isolated_layout(built)
         filtered = options.workspaces if options.workspaces_enabled else ()
         layout = linked_layout(
-            root, isolated, workspaces=filtered, include_workspace_root=options.include_workspace_root
+            root,
+            isolated,
+            workspaces=filtered,
+            include_workspace_root=options.include_workspace_root,
+            workspaces_enabled=options.workspaces_enabled,
         )
         plan = plan_linked(layout, clean=request.clean_install)
         if options.dry_run:

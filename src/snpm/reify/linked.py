@@ -92,6 +92,9 @@ class LinkedLayout(msgspec.Struct, frozen=True):
     bundled: tuple[StoreFolder, ...] = ()
     # the links arborist lists first (one per local folder, see snpm.tree.isolated)
     front: tuple[str, ...] = ()
+    # a filtered install (-w, --no-workspaces): the store folders and links its diff may touch;
+    # the rest stays as it is on disk (None: everything)
+    scope: frozenset[str] | None = None
 
     @property
     def store_dir(self) -> str:
@@ -139,20 +142,25 @@ class LinkedHooks(msgspec.Struct, frozen=True):
 def plan_linked(layout: LinkedLayout, *, clean: bool = False) -> LinkedPlan:
     """Compare the layout with what is on disk (#buildLinkedActualForDiff, then the orphan sweep).
     `clean` (npm ci): node_modules is emptied first, so everything is made anew."""
+    scope = layout.scope
+    folders = [f for f in (*layout.store, *layout.bundled) if scope is None or f.path in scope]
+    links = [s for s in layout.links if scope is None or s.path in scope]
     if clean:
-        extract = (*layout.store, *layout.bundled)
-        return LinkedPlan(layout=layout, extract=extract, link=layout.links, unchanged=(), orphans=())
-    extract = tuple(folder for folder in (*layout.store, *layout.bundled) if not os.path.lexists(folder.path))
+        return LinkedPlan(layout=layout, extract=tuple(folders), link=tuple(links), unchanged=(), orphans=())
+    extract = tuple(folder for folder in folders if not os.path.lexists(folder.path))
     # getAction: same version, no integrity, same resolved: unchanged only if every bin link exists
     change = tuple(
         folder
-        for folder in layout.store
-        if folder.bins and folder not in extract and not all(os.path.exists(b) for b in folder.bins)
+        for folder in folders
+        if folder.bins
+        and not folder.in_bundle
+        and folder not in extract
+        and not all(os.path.exists(b) for b in folder.bins)
     )
     new_targets = {folder.path for folder in extract}
     link: list[Symlink] = []
     unchanged: list[Symlink] = []
-    for symlink in layout.links:
+    for symlink in links:
         if symlink.target not in new_targets and _points_to(symlink.path, symlink.target):
             unchanged.append(symlink)
         else:
@@ -467,10 +475,11 @@ class LinkedReification:
 
     def _sweep_bins(self) -> None:
         """#cleanStaleBinLinks: in each swept node_modules/.bin, a bin no link there provides any
-        more, or one that leads nowhere, is retired."""
+        more, or one that leads nowhere, is retired. What the links provide is read from the
+        whole layout, also after a filtered install (arborist reads the whole ideal tree)."""
         provided: dict[str, set[str]] = {nm: set() for nm in self.plan.layout.sweep}
         gone = {folder.path for folder in self.failed}
-        for symlink in (*self.plan.link, *self.plan.unchanged):
+        for symlink in self.plan.layout.links:
             names = provided.get(_node_modules_of(symlink.path))
             if names is not None and symlink.target not in gone:
                 names.update(normalized_bins(symlink.package))

@@ -11,6 +11,7 @@ import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import msgspec
 import pytest
 from test_apply import snapshot
 
@@ -313,3 +314,17 @@ def test_link_text_is_relpath(target: str, folder: str) -> None:
     from snpm.reify.linked import _relative
 
     assert _relative(target, folder) == os.path.relpath(target, folder)
+
+
+def test_a_filtered_plan_touches_only_its_scope(tmp_path: Path) -> None:
+    """-w: what the filter does not reach stays as it is on disk, even where the layout differs."""
+    full = layout(tmp_path)
+    a, b = full.store
+    scope = frozenset({a.path, f"{tmp_path}/node_modules/a"})
+    plan = plan_linked(msgspec.structs.replace(full, scope=scope))
+    assert [f.path for f in plan.extract] == [a.path]
+    assert [s.path for s in plan.link] == [f"{tmp_path}/node_modules/a"]
+    assert plan.unchanged == ()
+    clean = plan_linked(msgspec.structs.replace(full, scope=scope), clean=True)
+    assert [f.path for f in clean.extract] == [a.path]
+    assert b.path not in {s.target for s in clean.link}
