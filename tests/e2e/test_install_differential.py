@@ -431,6 +431,14 @@ CASES = [
             ["install", "h@1.0.0"],
         ],
     ),
+    Case(
+        # a lockfile from a newer npm: its version is kept, and so is the name it gives the root
+        # (arborist names the root only when it writes v1-v3)
+        "newer-lockfile-version",
+        pkg(dependencies={"a": "^1.0.0"}),
+        [["install"], ["install", "d@1.0.0"], ["install", "--lockfile-version=3"]],
+        files={"package-lock.json": '{"name": "other", "lockfileVersion": 4, "packages": {}}\n'},
+    ),
 ]
 
 _COUNTS: dict[str, int] = {"cases": 0, "steps": 0}

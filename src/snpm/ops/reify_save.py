@@ -83,6 +83,10 @@ def hidden_lockfile_text(built: IdealTree, *, lock_saved: bool) -> str:
         lockfile = replace(
             lockfile, name=meta.name if loaded else None, version=meta.version if loaded else None
         )
+    elif (meta.lockfile_version or 3) > 3:
+        # package-lock.json kept the name its newer file gave (see lockfile_from_tree), and npm
+        # writes the hidden lockfile from the same data
+        lockfile = replace(lockfile, name=meta.name, version=meta.version)
     indent = built.package_indent if built.package_indent is not None else meta.indent
     return format_lockfile(
         lockfile,

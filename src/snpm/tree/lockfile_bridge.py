@@ -153,8 +153,12 @@ def lockfile_from_tree(
     # typed entries are only made when something reads them (the v1/v2 tree below)
     entries = JsonPackages(packages)
     root = tree.target
-    name = root.package_name or root.name
+    name: str | None = root.package_name or root.name
     root_version = root.version or None
+    if version > 3 and meta is not None:
+        # arborist's #buildLegacyLockfile names the root, and only runs up to v3: a newer file
+        # keeps what it said itself
+        name, root_version = meta.name, meta.version
     legacy = None
     if version < 3:
         legacy = build_legacy_dependencies(entries, project_path=path, edge_specs=_edge_specs(tree, path))
