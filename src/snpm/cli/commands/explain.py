@@ -32,8 +32,7 @@ class Explain(InspectCommand):
         tree = await load_tree_for(
             prefix,
             global_=config.is_global,
-            install_links=bool(flat.get("installLinks")),
-            install_strategy=str(flat.get("installStrategy") or "hoisted"),
+            flat=flat,
             log=self.ctx.out.emit,
         )
         workspaces_enabled = flat.get("workspacesEnabled") is not False

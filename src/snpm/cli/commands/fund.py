@@ -51,8 +51,7 @@ class Fund(InspectCommand):
         where = str(config.prefix)
         tree = await load_tree_for(
             where,
-            install_links=bool(config.flat.get("installLinks")),
-            install_strategy=str(config.flat.get("installStrategy") or "hoisted"),
+            flat=config.flat,
             log=self.ctx.out.emit,
         )
         if args:

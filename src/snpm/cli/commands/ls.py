@@ -121,8 +121,7 @@ class Ls(InspectCommand):
             path,
             global_=global_,
             package_lock_only=flag(config, "package-lock-only"),
-            install_links=bool(flat.get("installLinks")),
-            install_strategy=options.install_strategy,
+            flat=flat,
             log=self.ctx.out.emit,
         )
         result = list_tree(tree, options, path=path, chalk=Chalk(self.color), warn=self.warn)

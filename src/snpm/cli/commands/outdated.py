@@ -54,8 +54,7 @@ class Outdated(InspectCommand):
         tree = await load_tree_for(
             path,
             global_=global_,
-            install_links=bool(flat.get("installLinks")),
-            install_strategy=str(flat.get("installStrategy") or "hoisted"),
+            flat=flat,
             log=self.ctx.out.emit,
         )
         filter_set = None

@@ -51,7 +51,9 @@ class Query(InspectCommand):
         config = self.ctx.config
         if config.get("package-lock-only"):
             try:
-                return await load_tree_for(path, package_lock_only=True, log=self.ctx.out.emit)
+                return await load_tree_for(
+                    path, package_lock_only=True, flat=config.flat, log=self.ctx.out.emit
+                )
             except SnpmError as err:
                 self.ctx.out.log.verbose("loadVirtual", err.message)
                 raise self.usage_error(
@@ -61,8 +63,7 @@ class Query(InspectCommand):
             path,
             global_=config.is_global,
             force_actual=True,
-            install_links=bool(config.flat.get("installLinks")),
-            install_strategy=str(config.flat.get("installStrategy") or "hoisted"),
+            flat=config.flat,
             log=self.ctx.out.emit,
         )
 

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from snpm.config import Config
 from snpm.errors import SnpmError
@@ -42,12 +42,12 @@ async def load_tree_for(
     global_: bool = False,
     package_lock_only: bool = False,
     force_actual: bool = False,
-    install_links: bool = False,
-    install_strategy: str = "hoisted",
+    flat: Mapping[str, object],
     log: MetaLog | None = None,
 ) -> Node:
-    """The actual tree at `path` (the lockfile's tree with `package_lock_only`); `log` hears what
-    npm logs while loading it."""
+    """The actual tree at `path` (the lockfile's tree with `package_lock_only`); `flat`: the
+    flattened options arborist is given (installLinks, installStrategy); `log` hears what npm logs
+    while loading it."""
     if package_lock_only:
         return load_tree(path, log=log)
     if not os.path.lexists(path):
@@ -63,8 +63,8 @@ async def load_tree_for(
         path,
         global_=global_,
         force_actual=force_actual,
-        install_links=install_links,
-        install_strategy=install_strategy,
+        install_links=bool(flat.get("installLinks")),
+        install_strategy=str(flat.get("installStrategy") or "hoisted"),
         log=log,
     )
 
