@@ -18,6 +18,7 @@ from typing import Any
 
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject
+from snpm.manifest import DEPENDENCY_TYPES
 from snpm.tree.flags import calc_dep_flags
 from snpm.tree.link import Link
 from snpm.tree.load_virtual import load_virtual, read_root_package
@@ -293,7 +294,7 @@ def _link_actual_workspaces(loader: _ActualLoader) -> None:
         return
     pkg = root.package
     declared: set[str] = set()
-    for group in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
+    for group in DEPENDENCY_TYPES:
         deps = pkg.get(group)
         if isinstance(deps, dict):
             declared.update(deps)
