@@ -318,6 +318,17 @@ class ReifySession:
             self._thread_pool(), materialize_many, self.cache_dir, packages, enclosing, stop
         )
 
+    def _stored(self, node: ReifyNode) -> bool:
+        """The reify hook `stored`: whether `_link_stored_pairs` would find this node's package in
+        the store (one stat, no linking)."""
+        if not (isinstance(node, Node) and node.integrity and _extractable(node)):
+            return False
+        if self._source is None and not self.fetch_options.allows_every_kind:
+            return False
+        from snpm.cache.store import has_package
+
+        return has_package(self.cache_dir, node.integrity)
+
     def _thread_pool(self) -> ThreadPoolExecutor:
         """The fetchers' thread pool, made before them when packages only need linking."""
         if self._pool is None:
@@ -745,6 +756,7 @@ class ReifySession:
             load_bundles=load_bundles,
             progress=progress.phase if progress is not None else None,
             link_stored=self._link_stored_many,
+            stored=self._stored,
         )
 
     async def _load_bundles(

@@ -376,12 +376,55 @@ class Reification:
             if node.in_dep_bundle and id(node) not in self._work.bundle_missing:
                 continue
             nodes.append(node)
-        rest = await self._link_stored(nodes)
+        early = self._not_stored(nodes)
+        if not early:
+            rest = await self._link_stored(nodes)
+            await self._run_all(rest, done=len(nodes) - len(rest), total=len(nodes))
+            return
+        # What the store lacks is fetched while the store's packages are linked (a thread): the
+        # network's waits then overlap the linking instead of following it. Each finished one
+        # is reported once the linked ones are, as when it followed them.
+        early_ids = {id(node) for node in early}
+        fetched: list[ReifyNode] = []
+        fetching = asyncio.ensure_future(self._run_all(early, total=len(nodes), finished=fetched))
+        try:
+            rest = await self._link_stored(
+                [node for node in nodes if id(node) not in early_ids], fetched, len(nodes)
+            )
+        except BaseException:
+            self._stop = True
+            await asyncio.gather(fetching, return_exceptions=True)
+            raise
+        await fetching
+        for node in fetched:
+            self._extracted(node)
         await self._run_all(rest, done=len(nodes) - len(rest), total=len(nodes))
 
-    async def _link_stored(self, nodes: list[ReifyNode]) -> list[ReifyNode]:
+    def _not_stored(self, nodes: Sequence[ReifyNode]) -> list[ReifyNode]:
+        """The nodes to fetch rather than link (`hooks.stored` says the store lacks them), and
+        every node nested in one of those (its folder is emptied when it is extracted). One nested
+        in a node that is linked is not among them: linking empties its enclosing folder too, so
+        it waits for the linking, as before."""
+        stored = self.hooks.stored
+        if stored is None or self.hooks.link_stored is None or self._stop:
+            return []
+        early: dict[str, bool] = {}  # path -> fetched early, for every non-link node of the batch
+        picked: list[ReifyNode] = []
+        for node in sorted((n for n in nodes if not n.is_link), key=lambda n: n.path or ""):
+            path = node.path or ""
+            outer = _enclosing_flag(path, self.options.root, early)
+            is_early = outer if outer is not None else not stored(node)
+            early[path] = is_early
+            if is_early:
+                picked.append(node)
+        return picked
+
+    async def _link_stored(
+        self, nodes: list[ReifyNode], fetched: Sequence[ReifyNode] = (), total: int | None = None
+    ) -> list[ReifyNode]:
         """Link in one go the packages the store holds (`hooks.link_stored`), parents before the
-        packages nested in them; return the nodes left to `_run_all`, one by one."""
+        packages nested in them; return the nodes left to `_run_all`, one by one. `fetched`: the
+        packages extracted meanwhile and `total`, for the progress count."""
         link = self.hooks.link_stored
         if link is None or self._stop:
             return nodes
@@ -412,13 +455,21 @@ class Reification:
             if id(node) in done:
                 self._extracted(node)
         if done and self.hooks.progress is not None:
-            self.hooks.progress("reify", len(done), len(nodes))
+            self.hooks.progress("reify", len(done) + len(fetched), total or len(nodes))
         return [node for node in nodes if id(node) not in done]
 
-    async def _run_all(self, nodes: Sequence[ReifyNode], *, done: int = 0, total: int | None = None) -> None:
+    async def _run_all(
+        self,
+        nodes: Sequence[ReifyNode],
+        *,
+        done: int = 0,
+        total: int | None = None,
+        finished: list[ReifyNode] | None = None,
+    ) -> None:
         """Reify every node, at most `concurrency` at once. On the first failure the nodes not yet
         started are skipped; the ones running finish (their threads cannot be interrupted) before
-        the error is raised, so a rollback never races a writer."""
+        the error is raised, so a rollback never races a writer. With `finished`, the extracted
+        nodes are added to it, to be reported by the caller, rather than reported here."""
         if not nodes:
             return
         limit = asyncio.Semaphore(max(1, self.options.concurrency))
@@ -428,13 +479,13 @@ class Reification:
         progress = self.hooks.progress
         # a package is extracted into an emptied folder: one nested in another package of this
         # batch waits for the enclosing one, so that emptying never removes a finished child
-        finished = {node.path or "": asyncio.Event() for node in nodes}
+        settled = {node.path or "": asyncio.Event() for node in nodes}
 
         def enclosing(node: ReifyNode) -> asyncio.Event | None:
             path = posixpath.dirname(node.path or "")
             root = self.options.root
             while len(path) > len(root):
-                event = finished.get(path)
+                event = settled.get(path)
                 if event is not None:
                     return event
                 path = posixpath.dirname(path)
@@ -447,7 +498,7 @@ class Reification:
                     await parent_done.wait()
                 await limited(node)
             finally:
-                finished[node.path or ""].set()
+                settled[node.path or ""].set()
 
         async def limited(node: ReifyNode) -> None:
             nonlocal done
@@ -455,7 +506,7 @@ class Reification:
                 if self._stop:
                     return
                 try:
-                    await self._reify_node(node)
+                    await self._reify_node(node, finished)
                 except Exception as err:  # noqa: BLE001 - the first error is re-raised below
                     self._stop = True
                     errors.append(err)
@@ -468,7 +519,7 @@ class Reification:
         if errors:
             raise errors[0]
 
-    async def _reify_node(self, node: ReifyNode) -> None:
+    async def _reify_node(self, node: ReifyNode, finished: list[ReifyNode] | None = None) -> None:
         """npm [_reifyNode]: extract or link one node; an optional one may fail quietly."""
         try:
             await self._extract_or_link(node)
@@ -477,7 +528,10 @@ class Reification:
                 raise
             self._optional_failed(node, err)
             return
-        self._extracted(node)
+        if finished is not None:
+            finished.append(node)
+        else:
+            self._extracted(node)
 
     def _extracted(self, node: ReifyNode) -> None:
         self.extracted.append(node)
@@ -590,6 +644,17 @@ def _enclosing(path: str, root: str, index: Mapping[str, int]) -> int:
             return found
         folder = posixpath.dirname(folder)
     return -1
+
+
+def _enclosing_flag(path: str, root: str, flags: Mapping[str, bool]) -> bool | None:
+    """`flags`' value for the nearest folder above `path` (below `root`) it has, else None."""
+    folder = posixpath.dirname(path)
+    while len(folder) > len(root):
+        found = flags.get(folder)
+        if found is not None:
+            return found
+        folder = posixpath.dirname(folder)
+    return None
 
 
 def _make_folders(paths: Sequence[str]) -> None:

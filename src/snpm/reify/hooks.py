@@ -52,7 +52,9 @@ class ReifyHooks(msgspec.Struct, frozen=True):
     `link_stored(nodes, enclosing, stop)`, when given, links in one go, in order, the nodes whose
     package the store holds and tells which it linked (`extract` does the others): `enclosing[i]`
     is the index of the node whose folder holds node i (-1 for none), and node i is not linked
-    when that one was not; `stop()` turns true when the rest should be left alone."""
+    when that one was not; `stop()` turns true when the rest should be left alone.
+    `stored(node)`, when given, tells without linking whether `link_stored` can link the node: the
+    ones it cannot (to be fetched) start while the others are linked."""
 
     extract: Callable[[ReifyNode], Awaitable[None]]
     build: Callable[[Sequence[ReifyNode]], Awaitable[Sequence[ReifyNode]]]
@@ -60,3 +62,4 @@ class ReifyHooks(msgspec.Struct, frozen=True):
     load_bundles: Callable[[Sequence[ReifyNode]], Awaitable[BundlesLoaded | None]] = _no_bundles
     progress: Callable[[str, int, int], None] | None = None
     link_stored: LinkStoredFn | None = None
+    stored: Callable[[ReifyNode], bool] | None = None

@@ -360,6 +360,88 @@ def test_stored_packages_are_linked_in_one_batch_parents_first(tmp_path: Path) -
     )
 
 
+class OverlapHooks(StoreHooks):
+    """StoreHooks that also answer `stored`: the batch waits until every package the store lacks
+    has started its extraction, which only happens when those start before the batch ends."""
+
+    def __init__(
+        self, stored: set[str], fail: Callable[[ReifyNode], BaseException | None] | None = None
+    ) -> None:
+        super().__init__(stored, fail)
+        self.started: list[str] = []
+        self.fetching = asyncio.Event()
+        self.expected_early = 0
+
+    async def extract(self, node: ReifyNode) -> None:
+        self.started.append(node.location)
+        if len(self.started) >= self.expected_early:
+            self.fetching.set()
+        await super().extract(node)
+
+    async def link_stored(
+        self, nodes: Sequence[ReifyNode], enclosing: Sequence[int], stop: Callable[[], bool]
+    ) -> list[bool]:
+        await asyncio.wait_for(self.fetching.wait(), 5)
+        return await super().link_stored(nodes, enclosing, stop)
+
+    def hooks(self) -> ReifyHooks:
+        return ReifyHooks(
+            extract=self.extract,
+            build=self.build,
+            log=lambda *line: self.logs.append(line),
+            link_stored=self.link_stored,
+            stored=lambda node: node.name in self.stored,
+        )
+
+
+def test_what_the_store_lacks_is_fetched_while_the_rest_is_linked(tmp_path: Path) -> None:
+    actual = make_tree(tmp_path, {})
+    ideal = make_tree(
+        tmp_path,
+        {
+            "a": ("1.0.0", {"b": ("1.0.0", {}), "new": ("1.0.0", {})}),
+            "x": ("1.0.0", {"b": ("2.0.0", {})}),
+            "new": ("1.0.0", {}),
+        },
+    )
+    # stored: a and b. x and the top-level new are fetched at once, and x's b with x (extracting
+    # x empties its folder); a's new waits for a to be linked (linking a empties its folder too)
+    hooks = OverlapHooks({"a", "b"})
+    hooks.expected_early = 2
+
+    async def run() -> None:
+        reification = await apply(tmp_path, actual, ideal, hooks)
+        reification.commit()
+
+    asyncio.run(run())
+    [batch] = hooks.batches
+    assert batch == [
+        ("node_modules/a", -1),
+        ("node_modules/a/node_modules/b", 0),
+        ("node_modules/a/node_modules/new", 0),
+    ]
+    assert sorted(hooks.started[:2]) == ["node_modules/new", "node_modules/x"]
+    assert hooks.started.index("node_modules/x") < hooks.started.index("node_modules/x/node_modules/b")
+    assert hooks.started[-1] == "node_modules/a/node_modules/new"
+    state = snapshot(tmp_path / "node_modules")
+    for folder in ("a", "a/node_modules/b", "a/node_modules/new", "x", "x/node_modules/b", "new"):
+        assert f"{folder}/package.json" in state
+    assert len(hooks.built) == 6
+
+
+def test_a_fetch_failing_while_the_rest_is_linked_rolls_everything_back(tmp_path: Path) -> None:
+    actual = make_tree(tmp_path, {"a": ("1.0.0", {})})
+    install_on_disk(actual)
+    before = snapshot(tmp_path)
+    ideal = make_tree(tmp_path, {"a": ("2.0.0", {"b": ("1.0.0", {})}), "new": ("1.0.0", {})})
+    hooks = OverlapHooks({"a", "b"}, lambda n: SnpmError("gone", code="E404") if n.name == "new" else None)
+    hooks.expected_early = 1
+    with pytest.raises(SnpmError, match="gone"):
+        asyncio.run(apply(tmp_path, actual, ideal, hooks))
+    assert hooks.started == ["node_modules/new"]
+    assert snapshot(tmp_path) == before
+
+
 def test_a_failure_after_a_batch_rolls_the_batch_back(tmp_path: Path) -> None:
     actual = make_tree(tmp_path, {"a": ("1.0.0", {})})
     install_on_disk(actual)
