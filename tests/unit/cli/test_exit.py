@@ -52,3 +52,27 @@ def test_the_snpm_entry_point_exits_with_the_command_code(tmp_path: Path) -> Non
     version = _python(prefix + "'--version']\nfrom snpm.cli.main import main; main()", tmp_path)
     assert version.returncode == 0
     assert version.stdout.strip()
+
+
+def test_the_collector_pauses_for_the_imports_and_runs_for_the_command(tmp_path: Path) -> None:
+    # a command that reports the collector's state as it runs: `config get` under a stand-in class
+    code = (
+        "import gc, sys\n"
+        f"sys.argv = ['snpm', '--userconfig', {str(tmp_path / 'rc')!r}, 'config', 'get', 'x']\n"
+        "from snpm.cli import command_table\n"
+        "real = command_table.load_command\n"
+        "def load(name):\n"
+        "    sys.stderr.write(f'loading enabled={gc.isenabled()}\\n')\n"
+        "    cls = real(name)\n"
+        "    class Probe(cls):\n"
+        "        async def run(self, args):\n"
+        "            sys.stderr.write(f'running enabled={gc.isenabled()} {gc.get_threshold()[0]}\\n')\n"
+        "            await super().run(args)\n"
+        "    return Probe\n"
+        "import snpm.cli.main as m\n"
+        "m.load_command = load\n"
+        "m.main()\n"
+    )
+    done = _python(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["loading enabled=False", "running enabled=True 20000"]
