@@ -439,6 +439,14 @@ CASES = [
         [["install"], ["install", "d@1.0.0"], ["install", "--lockfile-version=3"]],
         files={"package-lock.json": '{"name": "other", "lockfileVersion": 4, "packages": {}}\n'},
     ),
+    Case(
+        # a package.json that is a JSON array is an object to npm, its indexes the keys: nothing
+        # to install, then saved as an object (compact, as the array was written on one line)
+        "array-package-json",
+        pkg(),
+        [["install"], ["install", "a@1.0.0"], ["ls"]],
+        files={"package.json": '["x", {"y": 1}]\n'},
+    ),
 ]
 
 _COUNTS: dict[str, int] = {"cases": 0, "steps": 0}

@@ -76,9 +76,13 @@ def parse_package_json(text: str | bytes, path: Path | str = "package.json") -> 
         # @npmcli/package-json's parse(): `Invalid package.json: ${err}`, and no `path` on the error
         # (arborist's loadActual adds one for the nodes it loads; npm prints a `path` line only then)
         raise SnpmError(f"Invalid package.json: {err}", code="EJSONPARSE") from None
-    if not isinstance(parsed.value, dict):
+    value = parsed.value
+    if isinstance(value, list):
+        # an array is an object to npm: its keys are the indexes (`{...content}` when it saves)
+        value = {str(index): item for index, item in enumerate(value)}
+    if not isinstance(value, dict):
         raise SnpmError("Invalid package.json: not a JSON object", code="EJSONPARSE", path=str(path))
-    return PackageJsonFile(Path(path), parsed.value, parsed.indent, parsed.newline, raw)
+    return PackageJsonFile(Path(path), value, parsed.indent, parsed.newline, raw)
 
 
 def read_package_json(folder: Path | str, *, create: bool = False) -> PackageJsonFile:

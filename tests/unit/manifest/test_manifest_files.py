@@ -141,6 +141,9 @@ def test_read_errors(tmp_path: Path) -> None:
     with pytest.raises(SnpmError) as info:
         read_package_json(tmp_path)
     assert info.value.code == "EJSONPARSE" and info.value.message.startswith("Invalid package.json")
-    (tmp_path / "package.json").write_text("[]")
+    # an array is an object to npm, keyed by its indexes; other values are refused
+    (tmp_path / "package.json").write_text('["x", {"y": 1}]')
+    assert read_package_json(tmp_path).content == {"0": "x", "1": {"y": 1}}
+    (tmp_path / "package.json").write_text('"x"')
     with pytest.raises(SnpmError):
         read_package_json(tmp_path)
