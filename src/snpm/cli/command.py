@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,17 +17,30 @@ if TYPE_CHECKING:
     from snpm.config import Config
 
 
-@dataclass
 class CommandContext:
-    """What a running command may use: the loaded config, the output, the process environment."""
+    """What a running command may use: the loaded config, the output, the process environment.
 
-    config: Config
-    out: Output
-    env: Mapping[str, str]
-    cwd: Path
-    argv: list[str] = field(default_factory=list)
-    # the command name as npm resolved it (canonical, after aliases); exported as npm_command
-    command: str = ""
+    A plain class rather than a dataclass: `dataclasses` (and the `inspect` it imports) would cost
+    every command ~10 ms of start-up (`tests/unit/cli/test_startup_imports.py`)."""
+
+    __slots__ = ("argv", "command", "config", "cwd", "env", "out")
+
+    def __init__(
+        self,
+        config: Config,
+        out: Output,
+        env: Mapping[str, str],
+        cwd: Path,
+        argv: list[str] | None = None,
+        command: str = "",
+    ) -> None:
+        self.config = config
+        self.out = out
+        self.env = env
+        self.cwd = cwd
+        self.argv: list[str] = [] if argv is None else argv
+        # the command name as npm resolved it (canonical, after aliases); exported as npm_command
+        self.command = command
 
 
 class Command(ABC):

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -78,14 +77,46 @@ def _well_formed(text: str) -> str:
     return to_well_formed(text)
 
 
-@dataclass(frozen=True, slots=True)
 class DisplaySettings:
-    loglevel: str = "notice"
-    heading: str = "snpm"
-    color_stderr: bool = False
-    color_stdout: bool = False
-    timing: bool = False
-    json: bool = False
+    """How the output shows what it is given (npm's display options). Not to be changed: `replace`
+    makes a changed copy. A plain class: see `snpm.cli.command.CommandContext`."""
+
+    __slots__ = ("color_stderr", "color_stdout", "heading", "json", "loglevel", "timing")
+
+    def __init__(
+        self,
+        loglevel: str = "notice",
+        heading: str = "snpm",
+        color_stderr: bool = False,
+        color_stdout: bool = False,
+        timing: bool = False,
+        json: bool = False,
+    ) -> None:
+        self.loglevel = loglevel
+        self.heading = heading
+        self.color_stderr = color_stderr
+        self.color_stdout = color_stdout
+        self.timing = timing
+        self.json = json
+
+    def _fields(self) -> tuple[str, str, bool, bool, bool, bool]:
+        return (self.loglevel, self.heading, self.color_stderr, self.color_stdout, self.timing, self.json)
+
+    def replace(self, *, json: bool) -> DisplaySettings:
+        return DisplaySettings(
+            self.loglevel, self.heading, self.color_stderr, self.color_stdout, self.timing, json
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DisplaySettings) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = ("loglevel", "heading", "color_stderr", "color_stdout", "timing", "json")
+        pairs = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._fields(), strict=True))
+        return f"DisplaySettings({pairs})"
 
 
 class LogFile:

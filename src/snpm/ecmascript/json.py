@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TypeAlias
 
 from snpm.ecmascript.collation import CollationKey, locale_compare_key
@@ -114,14 +113,29 @@ def json_parse_error(text: str) -> JSONParseError | None:
     return JSONParseError(wrapped.message, wrapped.position, system_message)
 
 
-@dataclass(frozen=True, slots=True)
 class ParsedJson:
     """A parsed JSON document and the formatting npm remembers from it (`Symbol.for('indent')`,
-    `Symbol.for('newline')`; both None when the top value is not an object or array)."""
+    `Symbol.for('newline')`; both None when the top value is not an object or array). A plain
+    class: importing `dataclasses` would cost every command's start-up (`snpm.cli.command`)."""
 
-    value: JsonValue
-    indent: str | None
-    newline: str | None
+    __slots__ = ("indent", "newline", "value")
+
+    def __init__(self, value: JsonValue, indent: str | None, newline: str | None) -> None:
+        self.value = value
+        self.indent = indent
+        self.newline = newline
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ParsedJson) and (self.value, self.indent, self.newline) == (
+            other.value,
+            other.indent,
+            other.newline,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # the value is mutable
+
+    def __repr__(self) -> str:
+        return f"ParsedJson(value={self.value!r}, indent={self.indent!r}, newline={self.newline!r})"
 
 
 def parse_json(text: str | bytes, *, what: str | None = None) -> ParsedJson:

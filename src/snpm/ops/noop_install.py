@@ -47,7 +47,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,16 +89,33 @@ _QUIET_LEVELS = frozenset({"silent", "error", "warn", "notice"})
 _WHOLE_TREE_TITLES = frozenset({"EBADENGINE", "install-scripts"})
 
 
-@dataclass(frozen=True, slots=True)
 class NoopHit:
     """A stamp that still holds: the install has nothing to do but show `alerts` (level, title,
-    text) and its summary."""
+    text) and its summary. A plain class: this path imports neither msgspec nor `dataclasses`."""
 
-    funding: int
-    alerts: tuple[tuple[str, str, str], ...] = ()
-    # the install audits (snpm.ops.audit_policy): the advisories may have changed since the stamp,
-    # so the audit runs again, on the lockfile's tree (snpm.ops.install.audit_unchanged)
-    audit: bool = False
+    __slots__ = ("alerts", "audit", "funding")
+
+    def __init__(
+        self, funding: int, alerts: tuple[tuple[str, str, str], ...] = (), audit: bool = False
+    ) -> None:
+        self.funding = funding
+        self.alerts = alerts
+        # the install audits (snpm.ops.audit_policy): the advisories may have changed since the
+        # stamp, so the audit runs again, on the lockfile's tree (snpm.ops.install.audit_unchanged)
+        self.audit = audit
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NoopHit) and (self.funding, self.alerts, self.audit) == (
+            other.funding,
+            other.alerts,
+            other.audit,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.funding, self.alerts, self.audit))
+
+    def __repr__(self) -> str:
+        return f"NoopHit(funding={self.funding!r}, alerts={self.alerts!r}, audit={self.audit!r})"
 
 
 def noop_eligible(config: Config, args: Sequence[str]) -> bool:

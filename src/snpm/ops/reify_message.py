@@ -6,25 +6,29 @@ imports nothing else, so the no-op install (snpm.ops.noop_install) can print it 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from snpm.json_types import JsonObject
 
 __all__ = ["ReifySummary", "changed_message", "format_ms", "funding_lines", "summary_json"]
 
 
-@dataclass(slots=True)
 class ReifySummary:
-    """reify-output.js `summary`."""
+    """reify-output.js `summary`. A plain class: the no-op install imports neither msgspec nor
+    `dataclasses` (see `snpm.cli.command.CommandContext`)."""
 
-    add: list[JsonObject] = field(default_factory=list)
-    added: int = 0
-    audited: int = 0
-    change: list[JsonObject] = field(default_factory=list)
-    changed: int = 0
-    funding: int = 0
-    remove: list[JsonObject] = field(default_factory=list)
-    removed: int = 0
+    __slots__ = ("add", "added", "audited", "change", "changed", "funding", "remove", "removed")
+
+    def __init__(
+        self, *, added: int = 0, audited: int = 0, changed: int = 0, funding: int = 0, removed: int = 0
+    ) -> None:
+        self.add: list[JsonObject] = []
+        self.added = added
+        self.audited = audited
+        self.change: list[JsonObject] = []
+        self.changed = changed
+        self.funding = funding
+        self.remove: list[JsonObject] = []
+        self.removed = removed
 
 
 def format_ms(ms: float) -> str:

@@ -97,14 +97,29 @@ def test_importing_install_leaves_the_optional_modules_unloaded() -> None:
         # every command pays for cli.main: no engine, config or vocabulary, no event loop yet
         (
             ("snpm.cli.main",),
-            ("snpm.config", "snpm.ops", "snpm.tree", "snpm.semver", "snpm.spec", "asyncio", "msgspec"),
+            (
+                *("snpm.config", "snpm.ops", "snpm.tree", "snpm.semver", "snpm.spec", "asyncio", "msgspec"),
+                # `dataclasses` imports `inspect` (with ast, dis, tokenize): ~10 ms of every start
+                *("dataclasses", "inspect"),
+            ),
         ),
         # `snpm --version` and `snpm config get` load the config: still no event loop or msgspec
-        (("snpm.cli.main", "snpm.config"), ("asyncio", "msgspec", "snpm.semver", "snpm.spec", "snpm.ops")),
+        (
+            ("snpm.cli.main", "snpm.config"),
+            ("asyncio", "msgspec", "dataclasses", "inspect", "snpm.semver", "snpm.spec", "snpm.ops"),
+        ),
         # `snpm install` with nothing to do answers from its stamp: no event loop, msgspec or engine
         (
             ("snpm.cli.main", "snpm.config", "snpm.cli.noop", "snpm.ops.noop_install"),
-            ("asyncio", "msgspec", "snpm.tree", "snpm.spec", "snpm.ops.reify_session"),
+            (
+                "asyncio",
+                "msgspec",
+                "dataclasses",
+                "inspect",
+                "snpm.tree",
+                "snpm.spec",
+                "snpm.ops.reify_session",
+            ),
         ),
         # `snpm run x` needs the script runner, not the tree engine (only -w/-ws map workspaces)
         (

@@ -6,7 +6,6 @@ on stdout. `--expect-results` / `--expect-result-count` warn and exit 1 when the
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, ClassVar
 
 from snpm.cli.command import CommandContext
@@ -43,7 +42,7 @@ class Query(InspectCommand):
     def __init__(self, ctx: CommandContext) -> None:
         super().__init__(ctx)
         ctx.config.set("json", True)
-        ctx.out.settings = dataclasses.replace(ctx.out.settings, json=True)
+        ctx.out.settings = ctx.out.settings.replace(json=True)
 
     async def load(self, path: str) -> Node:
         from snpm.ops.inspect.loading import load_tree_for
