@@ -22,12 +22,12 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Protocol, Self
 
 import msgspec
 
 from snpm.errors import IntegrityError
+from snpm.record import Record
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
@@ -170,14 +170,18 @@ class Hash(msgspec.Struct, frozen=True):
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Integrity(Mapping[str, tuple[Hash, ...]]):
+class Integrity(Record, Mapping[str, tuple[Hash, ...]]):
     """A whole SRI string: hashes grouped by algorithm in first-seen order.
 
     Use `Integrity.parse(text)`; an Integrity with no hashes is falsy (ssri would return null).
+    Equal when the groups are (Record's equality, not Mapping's).
     """
 
-    groups: tuple[tuple[str, tuple[Hash, ...]], ...] = field(default=())
+    _FIELDS = ("groups",)
+    __slots__ = _FIELDS
+
+    def __init__(self, groups: tuple[tuple[str, tuple[Hash, ...]], ...] = ()) -> None:
+        self.groups = groups
 
     @classmethod
     def parse(cls, text: Integrity | Hash | str | None, *, strict: bool = False) -> Integrity:

@@ -18,7 +18,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import overload
@@ -29,6 +28,7 @@ from snpm.cache.content import CACACHE_DIRNAME, content_path, hash_to_segments, 
 from snpm.errors import IntegrityError, from_os_error
 from snpm.integrity import Integrity
 from snpm.json_types import JsonObject, JsonValue
+from snpm.record import Record
 
 __all__ = [
     "BucketEntry",
@@ -70,18 +70,29 @@ class IndexEntry(msgspec.Struct, frozen=True):
     metadata: JsonValue
 
 
-# A dataclass, not a Struct: `raw` stays out of equality.
-@dataclass(frozen=True, slots=True)
-class BucketEntry:
+# A Record, not a Struct: `raw` stays out of equality.
+class BucketEntry(Record):
     """One parsed bucket line, deletions and metadata-only entries included (integrity None)."""
 
-    key: str
-    integrity: str | None
-    time: int
-    size: int | None
-    metadata: JsonValue
-    # The JSON text as stored, so that rewriting a bucket keeps every line byte for byte.
-    raw: bytes = field(default=b"", compare=False, repr=False)
+    _FIELDS = ("key", "integrity", "time", "size", "metadata")
+    __slots__ = (*_FIELDS, "raw")
+
+    def __init__(
+        self,
+        key: str,
+        integrity: str | None,
+        time: int,
+        size: int | None,
+        metadata: JsonValue,
+        raw: bytes = b"",
+    ) -> None:
+        self.key = key
+        self.integrity = integrity
+        self.time = time
+        self.size = size
+        self.metadata = metadata
+        # The JSON text as stored, so that rewriting a bucket keeps every line byte for byte.
+        self.raw = raw
 
     def to_index_entry(self, cache_dir: Path) -> IndexEntry | None:
         """cacache's formatEntry: None for a null integrity."""

@@ -28,13 +28,13 @@ import re
 import signal as signal_mod
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Final, Literal
 
 from snpm.ecmascript.strings import trim as js_trim
 from snpm.errors import SnpmError
 from snpm.json_types import JsonValue
 from snpm.lifecycle.environment import Warn, script_environment
+from snpm.record import Record
 
 __all__ = [
     "DEFAULT_GYP_INSTALL_SCRIPT",
@@ -61,21 +61,36 @@ _SH_SPECIAL = re.compile(r"[\t\n\r \"#$&'()*;<>?\\`|~]")
 _LEADING_EMPTY_QUOTES = re.compile(r"^(?:'')+(?!$)")
 
 
-@dataclass(frozen=True, slots=True)
-class ScriptResult:
+class ScriptResult(Record):
     """A script that ran and exited 0. `stdout`/`stderr` are the trimmed captured output (None when
     inherited); `cmd`/`args` are what was spawned (`sh`, `["-c", "<script> <args>"]`)."""
 
-    event: str
-    script: str
-    path: str
-    pkgid: str | None
-    cmd: str
-    args: tuple[str, ...]
-    code: int = 0
-    signal: str | None = None
-    stdout: str | None = None
-    stderr: str | None = None
+    _FIELDS = ("event", "script", "path", "pkgid", "cmd", "args", "code", "signal", "stdout", "stderr")
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        event: str,
+        script: str,
+        path: str,
+        pkgid: str | None,
+        cmd: str,
+        args: tuple[str, ...],
+        code: int = 0,
+        signal: str | None = None,
+        stdout: str | None = None,
+        stderr: str | None = None,
+    ) -> None:
+        self.event = event
+        self.script = script
+        self.path = path
+        self.pkgid = pkgid
+        self.cmd = cmd
+        self.args = args
+        self.code = code
+        self.signal = signal
+        self.stdout = stdout
+        self.stderr = stderr
 
 
 class ScriptError(SnpmError):

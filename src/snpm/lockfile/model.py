@@ -13,12 +13,12 @@ part of the model: npm sorts every object when it writes (see `codec`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Final, Never
 
 import msgspec
 
 from snpm.json_types import JsonObject, JsonValue
+from snpm.record import Record
 
 __all__ = [
     "EMPTY",
@@ -66,47 +66,117 @@ class _EmptyMapping(Mapping[str, Never]):
 EMPTY: Final[Mapping[str, Never]] = _EmptyMapping()
 
 
-# A dataclass, not a Struct: `_source` must stay out of equality and of `replace()` copies.
-@dataclass(frozen=True, slots=True)
-class LockEntry:
-    """One `packages` entry: a package at one location (npm's `Shrinkwrap.metaFromNode`)."""
+class LockEntry(Record):
+    """One `packages` entry: a package at one location (npm's `Shrinkwrap.metaFromNode`).
 
-    version: str | None = None
-    name: str | None = None
-    resolved: str | None = None
-    integrity: str | None = None
-    link: bool = False
-    dev: bool = False
-    optional: bool = False
-    dev_optional: bool = False
-    peer: bool = False
-    extraneous: bool = False
-    in_bundle: bool = False
-    has_install_script: bool = False
-    has_shrinkwrap: bool = False
-    license: str | None = None
-    deprecated: str | None = None
-    dependencies: Mapping[str, str] = EMPTY
-    optional_dependencies: Mapping[str, str] = EMPTY
-    peer_dependencies: Mapping[str, str] = EMPTY
-    peer_dependencies_meta: Mapping[str, JsonObject] = EMPTY
-    dev_dependencies: Mapping[str, str] = EMPTY
-    accept_dependencies: Mapping[str, str] = EMPTY
-    bundle_dependencies: tuple[str, ...] = ()
-    bin: Mapping[str, str] = EMPTY
-    engines: Mapping[str, str] = EMPTY
-    os: tuple[str, ...] = ()
-    cpu: tuple[str, ...] = ()
-    libc: tuple[str, ...] = ()
-    funding: JsonValue = None
-    workspaces: JsonValue = None
-    extra: Mapping[str, JsonValue] = EMPTY
-    # not a lockfile key: an optional dependency that failed to load (arborist's `node.inert`);
-    # without a version npm leaves it out of `packages` but still lists it in the v1/v2 tree
-    inert: bool = False
-    # the JSON object this entry was read from: writing it back needs no re-assembly (not copied
-    # by dataclasses.replace, so a changed entry is always re-serialised from its fields)
-    _source: JsonObject | None = field(default=None, init=False, repr=False, compare=False)
+    `inert` is not a lockfile key: an optional dependency that failed to load (arborist's
+    `node.inert`); without a version npm leaves it out of `packages` but still lists it in the v1/v2
+    tree. `_source` is the JSON object the entry was read from: writing it back needs no
+    re-assembly; it is outside equality and not copied by `_replace`, so a changed entry is always
+    re-serialised from its fields."""
+
+    _FIELDS = (
+        "version",
+        "name",
+        "resolved",
+        "integrity",
+        "link",
+        "dev",
+        "optional",
+        "dev_optional",
+        "peer",
+        "extraneous",
+        "in_bundle",
+        "has_install_script",
+        "has_shrinkwrap",
+        "license",
+        "deprecated",
+        "dependencies",
+        "optional_dependencies",
+        "peer_dependencies",
+        "peer_dependencies_meta",
+        "dev_dependencies",
+        "accept_dependencies",
+        "bundle_dependencies",
+        "bin",
+        "engines",
+        "os",
+        "cpu",
+        "libc",
+        "funding",
+        "workspaces",
+        "extra",
+        "inert",
+    )
+    __slots__ = (*_FIELDS, "_source")
+
+    def __init__(
+        self,
+        *,
+        version: str | None = None,
+        name: str | None = None,
+        resolved: str | None = None,
+        integrity: str | None = None,
+        link: bool = False,
+        dev: bool = False,
+        optional: bool = False,
+        dev_optional: bool = False,
+        peer: bool = False,
+        extraneous: bool = False,
+        in_bundle: bool = False,
+        has_install_script: bool = False,
+        has_shrinkwrap: bool = False,
+        license: str | None = None,
+        deprecated: str | None = None,
+        dependencies: Mapping[str, str] = EMPTY,
+        optional_dependencies: Mapping[str, str] = EMPTY,
+        peer_dependencies: Mapping[str, str] = EMPTY,
+        peer_dependencies_meta: Mapping[str, JsonObject] = EMPTY,
+        dev_dependencies: Mapping[str, str] = EMPTY,
+        accept_dependencies: Mapping[str, str] = EMPTY,
+        bundle_dependencies: tuple[str, ...] = (),
+        bin: Mapping[str, str] = EMPTY,
+        engines: Mapping[str, str] = EMPTY,
+        os: tuple[str, ...] = (),
+        cpu: tuple[str, ...] = (),
+        libc: tuple[str, ...] = (),
+        funding: JsonValue = None,
+        workspaces: JsonValue = None,
+        extra: Mapping[str, JsonValue] = EMPTY,
+        inert: bool = False,
+    ) -> None:
+        self.version = version
+        self.name = name
+        self.resolved = resolved
+        self.integrity = integrity
+        self.link = link
+        self.dev = dev
+        self.optional = optional
+        self.dev_optional = dev_optional
+        self.peer = peer
+        self.extraneous = extraneous
+        self.in_bundle = in_bundle
+        self.has_install_script = has_install_script
+        self.has_shrinkwrap = has_shrinkwrap
+        self.license = license
+        self.deprecated = deprecated
+        self.dependencies = dependencies
+        self.optional_dependencies = optional_dependencies
+        self.peer_dependencies = peer_dependencies
+        self.peer_dependencies_meta = peer_dependencies_meta
+        self.dev_dependencies = dev_dependencies
+        self.accept_dependencies = accept_dependencies
+        self.bundle_dependencies = bundle_dependencies
+        self.bin = bin
+        self.engines = engines
+        self.os = os
+        self.cpu = cpu
+        self.libc = libc
+        self.funding = funding
+        self.workspaces = workspaces
+        self.extra = extra
+        self.inert = inert
+        self._source: JsonObject | None = None
 
     @property
     def is_link(self) -> bool:
@@ -261,7 +331,7 @@ def _fields(obj: JsonObject, keys: Mapping[str, tuple[str, str]]) -> dict[str, o
 def entry_from_json(obj: JsonObject) -> LockEntry:
     """A `packages` entry from its JSON object (which must not be changed afterwards)."""
     entry = LockEntry(**_fields(obj, _ENTRY_KEYS))  # type: ignore[arg-type]
-    object.__setattr__(entry, "_source", obj)
+    entry._source = obj
     return entry
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -24,6 +23,7 @@ from snpm.ecmascript.strings import trim
 from snpm.ecmascript.values import truthy
 from snpm.errors import SnpmError, from_os_error
 from snpm.json_types import JsonObject, JsonValue
+from snpm.record import Record
 
 __all__ = [
     "DEPENDENCY_TYPES",
@@ -51,19 +51,31 @@ class Undefined(enum.Enum):
 UNDEFINED: Final = Undefined.UNDEFINED
 
 
-@dataclass(frozen=True, slots=True)
-class PackageJsonFile:
+class PackageJsonFile(Record):
     """A package.json as read (not normalised), with what npm needs to save it again.
 
     `content` must not be mutated; `update_package_json` returns a new value.
     """
 
-    path: Path  # the package.json file itself
-    content: JsonObject
-    indent: str | None  # Symbol.for('indent'); None for a file created from scratch ("  " on save)
-    newline: str | None  # Symbol.for('newline'); None → "\n"
-    text: str = ""  # the text read (npm compares against it before writing)
-    dropped: frozenset[str] = frozenset()  # keys set to `undefined` by an update
+    _FIELDS = ("path", "content", "indent", "newline", "text", "dropped")
+    __slots__ = _FIELDS
+
+    def __init__(
+        self,
+        path: Path,
+        content: JsonObject,
+        indent: str | None,
+        newline: str | None,
+        text: str = "",
+        dropped: frozenset[str] = frozenset(),
+    ) -> None:
+        self.path = path  # the package.json file itself
+        self.content = content
+        # Symbol.for('indent'); None for a file created from scratch ("  " on save)
+        self.indent = indent
+        self.newline = newline  # Symbol.for('newline'); None → "\n"
+        self.text = text  # the text read (npm compares against it before writing)
+        self.dropped = dropped  # keys set to `undefined` by an update
 
 
 def parse_package_json(text: str | bytes, path: Path | str = "package.json") -> PackageJsonFile:
@@ -213,7 +225,7 @@ def update_package_json(
         else:
             content[key] = value
             dropped.discard(key)
-    return replace(file, content=content, dropped=frozenset(dropped))
+    return file._replace(content=content, dropped=frozenset(dropped))
 
 
 def save_package_json(file: PackageJsonFile, *, sort: bool = False) -> tuple[PackageJsonFile, bool]:
@@ -231,4 +243,4 @@ def save_package_json(file: PackageJsonFile, *, sort: bool = False) -> tuple[Pac
         file.path.write_text(text, encoding="utf-8", newline="")
     except OSError as err:
         raise from_os_error(err, "open") from None
-    return replace(file, text=text), True
+    return file._replace(text=text), True

@@ -3,7 +3,6 @@ also when every entry is re-serialised from its typed fields (as entries built b
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -26,9 +25,7 @@ def test_roundtrip(path: Path) -> None:
     doc = parse_lockfile(text)
     assert format_lockfile(doc.lockfile, indent=doc.indent, newline=doc.newline) == text
     # the same through the typed fields only (no cached source objects)
-    rebuilt = replace(
-        doc.lockfile, packages={loc: dataclasses.replace(e) for loc, e in doc.lockfile.packages.items()}
-    )
+    rebuilt = replace(doc.lockfile, packages={loc: e._replace() for loc, e in doc.lockfile.packages.items()})
     assert format_lockfile(rebuilt, indent=doc.indent, newline=doc.newline) == text
 
 

@@ -43,6 +43,8 @@ NOT_FOR_INSTALL = (
     "rich",
     "aiohttp",
     "ctypes",
+    # value classes are snpm.record's, not dataclasses (which imports inspect, ast and dis)
+    "dataclasses",
 )
 
 # node-semver's token regexes compile on first use (snpm.semver.tokens)
