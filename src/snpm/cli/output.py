@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from datetime import UTC, datetime
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -333,5 +333,6 @@ def _merge_json(items: list[JsonValue]) -> JsonValue:
 
 def run_id() -> str:
     """npm's #runId: the ISO start time with ':' and '.' replaced by '_' (names the log file)."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H_%M_%S_") + f"{now.microsecond // 1000:03d}Z"
+    # time rather than datetime: one module less for every command to import
+    now_ms = time.time_ns() // 1_000_000
+    return time.strftime("%Y-%m-%dT%H_%M_%S_", time.gmtime(now_ms // 1000)) + f"{now_ms % 1000:03d}Z"

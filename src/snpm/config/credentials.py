@@ -8,7 +8,6 @@ top-level `_authToken`/`_auth`/`username`/`_password` keys (see `Config.validate
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from typing import TYPE_CHECKING, NamedTuple
@@ -96,6 +95,8 @@ def _b64decode(text: str) -> bytes:
     """Node's lenient `Buffer.from(s, 'base64')`: url-safe letters, junk and missing padding allowed."""
     cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text.replace("-", "+").replace("_", "/").split("=", 1)[0])
     cleaned = cleaned[: len(cleaned) - (len(cleaned) % 4 == 1)]
+    import base64  # only when credentials are read: one module less for every command
+
     try:
         return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
     except binascii.Error:  # pragma: no cover - cleaned input always decodes
@@ -103,6 +104,8 @@ def _b64decode(text: str) -> bytes:
 
 
 def _b64encode(text: str) -> str:
+    import base64
+
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
