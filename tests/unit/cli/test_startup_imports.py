@@ -102,13 +102,22 @@ def test_importing_install_leaves_the_optional_modules_unloaded() -> None:
             (
                 *("snpm.config", "snpm.ops", "snpm.tree", "snpm.semver", "snpm.spec", "asyncio", "msgspec"),
                 # `dataclasses` imports `inspect` (with ast, dis, tokenize): ~10 ms of every start
-                *("dataclasses", "inspect"),
+                *("dataclasses", "inspect", "datetime", "base64"),
             ),
         ),
         # `snpm --version` and `snpm config get` load the config: still no event loop or msgspec
         (
             ("snpm.cli.main", "snpm.config"),
-            ("asyncio", "msgspec", "dataclasses", "inspect", "snpm.semver", "snpm.spec", "snpm.ops"),
+            (
+                "asyncio",
+                "msgspec",
+                "dataclasses",
+                "inspect",
+                "datetime",
+                "snpm.semver",
+                "snpm.spec",
+                "snpm.ops",
+            ),
         ),
         # `snpm install` with nothing to do answers from its stamp: no event loop, msgspec or engine
         (
@@ -118,6 +127,8 @@ def test_importing_install_leaves_the_optional_modules_unloaded() -> None:
                 "msgspec",
                 "dataclasses",
                 "inspect",
+                "datetime",
+                "base64",
                 "snpm.tree",
                 "snpm.spec",
                 "snpm.ops.reify_session",
