@@ -71,7 +71,6 @@ _NODE_HASHES: dict[str, tuple[str, int | None]] = {
 
 _SRI_RE = re.compile(r"^([a-z0-9]+)-([^?]+)(\?[?\S*]*)?$")
 _STRICT_SRI_RE = re.compile(r"^([a-z0-9]+)-([A-Za-z0-9+/=]{44,88})(\?[\x21-\x7E]*)?$")
-_BASE64_RE = re.compile(r"^[a-z0-9+/]+(?:=?=?)$", re.IGNORECASE)
 _VCHAR_RE = re.compile(r"^[\x21-\x7E]+$")
 _WHITESPACE_RE = re.compile(r"\s+")
 _NON_WHITESPACE_RE = re.compile(r"\S+")
@@ -108,6 +107,12 @@ def _option_string(options: Iterable[str]) -> str:
 
 def _priority(algorithm: str) -> int:
     return _PRIORITY.get(algorithm.lower(), -1)
+
+
+# compiled on first use: most runs never need it, and compiling costs start-up time
+@functools.cache
+def _base64_re() -> re.Pattern[str]:
+    return re.compile(r"^[a-z0-9+/]+(?:=?=?)$", re.IGNORECASE)
 
 
 def _b64_to_bytes(text: str) -> bytes:
@@ -149,7 +154,7 @@ class Hash(msgspec.Struct, frozen=True):
         """ssri's Hash#toString: strict mode renders '' for anything outside the SRI grammar."""
         if strict and not (
             self.algorithm in SPEC_ALGORITHMS
-            and _BASE64_RE.match(self.digest)
+            and _base64_re().match(self.digest)
             and all(_VCHAR_RE.match(opt) for opt in self.options)
         ):
             return ""

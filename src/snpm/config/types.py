@@ -144,7 +144,13 @@ def semver_valid(value: ConfigValue) -> str | None:
 
 # ── legacy url.parse ──
 
-_PROTOCOL = re.compile(r"^[a-z0-9.+-]+:", re.IGNORECASE)
+
+# compiled on first use: most runs never need it, and compiling costs start-up time
+@cache
+def _protocol() -> re.Pattern[str]:
+    return re.compile(r"^[a-z0-9.+-]+:", re.IGNORECASE)
+
+
 _HOSTLESS = {"javascript", "javascript:"}
 _SLASHED = {"http", "https", "ftp", "gopher", "file", "http:", "https:", "ftp:", "gopher:", "file:"}
 _HOST_END = re.compile(r"[/?#\\]")
@@ -153,7 +159,7 @@ _HOST_END = re.compile(r"[/?#\\]")
 def url_parse_href(text: str) -> str | None:
     """Node's legacy `url.parse(text).href` when the URL has a host (nopt's url type), else None."""
     rest = text.strip()
-    m = _PROTOCOL.match(rest)
+    m = _protocol().match(rest)
     if not m:
         return None
     proto = m.group(0).lower()

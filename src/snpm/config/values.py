@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from functools import cache
 from typing import NamedTuple, TypeAlias, Union
 
 from snpm.ecmascript.json import stringify
@@ -197,13 +198,23 @@ def json_parse_literal(text: str) -> ConfigValue:
 
 # ── Date.parse ──
 
-_ISO_DATE = re.compile(
-    r"(?P<y>[+-]\d{6}|\d{4})(?:-(?P<mo>\d{2})(?:-(?P<d>\d{2}))?)?"
-    r"(?:T(?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<ms>\d+))?)?)?"
-    r"(?P<z>Z|[+-]\d{2}:\d{2})?"
-)
+
+# compiled on first use: most runs never parse one, and compiling costs start-up time
+@cache
+def _iso_date() -> re.Pattern[str]:
+    return re.compile(
+        r"(?P<y>[+-]\d{6}|\d{4})(?:-(?P<mo>\d{2})(?:-(?P<d>\d{2}))?)?"
+        r"(?:T(?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.(?P<ms>\d+))?)?)?"
+        r"(?P<z>Z|[+-]\d{2}:\d{2})?"
+    )
+
+
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_LEGACY_TOKEN = re.compile(r"\([^)]*\)|[A-Za-z]+\.?|\d+:\d+(?::\d+(?:\.\d+)?)?|[+-]\d+|\d+|[/,.-]|\s+")
+
+
+@cache
+def _legacy_token() -> re.Pattern[str]:
+    return re.compile(r"\([^)]*\)|[A-Za-z]+\.?|\d+:\d+(?::\d+(?:\.\d+)?)?|[+-]\d+|\d+|[/,.-]|\s+")
 
 
 def parse_js_date(text: str) -> JsDate:
@@ -247,7 +258,7 @@ def _local_offset_ms(utc_ms: float) -> float:
 
 
 def _parse_iso(text: str) -> JsDate | None:
-    m = _ISO_DATE.fullmatch(text)
+    m = _iso_date().fullmatch(text)
     if not m:
         return None
     year = int(m.group("y"))
@@ -279,7 +290,7 @@ def _parse_legacy(text: str) -> JsDate:
     offset_min: int | None = None
     pos = 0
     while pos < len(text):
-        m = _LEGACY_TOKEN.match(text, pos)
+        m = _legacy_token().match(text, pos)
         if not m:
             return JsDate(None)
         tok = m.group(0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 from snpm.ecmascript.strings import WHITESPACE
 
@@ -18,12 +19,16 @@ __all__ = ["MAX_SAFE_INTEGER", "is_nan", "number_to_string", "to_number"]
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
-# StringNumericLiteral: decimal (with Infinity) or an unsigned binary/octal/hex integer
-_NUMERIC_LITERAL = re.compile(
-    r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\Z"
-    r"|0[xX][0-9a-fA-F]+\Z|0[oO][0-7]+\Z|0[bB][01]+\Z",
-    re.ASCII,
-)
+
+# StringNumericLiteral: decimal (with Infinity) or an unsigned binary/octal/hex integer;
+# compiled on first use: most runs never need it, and compiling costs start-up time
+@cache
+def _numeric_literal() -> re.Pattern[str]:
+    return re.compile(
+        r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\Z"
+        r"|0[xX][0-9a-fA-F]+\Z|0[oO][0-7]+\Z|0[bB][01]+\Z",
+        re.ASCII,
+    )
 
 
 def to_number(value: object) -> float:
@@ -39,7 +44,7 @@ def to_number(value: object) -> float:
     text = value.strip(WHITESPACE)
     if not text:
         return 0.0
-    if not _NUMERIC_LITERAL.match(text):
+    if not _numeric_literal().match(text):
         return math.nan
     if text[:2] in ("0x", "0X", "0o", "0O", "0b", "0B"):
         return _to_double(int(text, 0))
