@@ -9,13 +9,24 @@ flags, while its bins are linked at the link's own location.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from typing import Final
 
 import msgspec
 
 from snpm.json_types import JsonValue
 
-__all__ = ["BuildNode"]
+__all__ = ["DEFAULT_GYP_INSTALL_SCRIPT", "BuildNode", "is_node_gyp_package"]
+
+# what runs as `install` in a package with a binding.gyp and no install or preinstall script (here,
+# not in run_script, so that planning a build does not import the script runner)
+DEFAULT_GYP_INSTALL_SCRIPT: Final = "node-gyp rebuild"
+
+
+def is_node_gyp_package(path: str) -> bool:
+    """@npmcli/node-gyp: the folder has a `binding.gyp` file."""
+    return os.path.isfile(os.path.join(path, "binding.gyp"))
 
 
 class BuildNode(msgspec.Struct, frozen=True):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import msgspec
 from msgspec.structs import replace
@@ -37,18 +37,12 @@ from snpm.ecmascript.collation import locale_compare_key
 from snpm.errors import SnpmError
 from snpm.json_types import JsonObject, JsonValue
 from snpm.lifecycle.allow_scripts import Policy, is_script_allowed
-from snpm.lifecycle.build_node import BuildNode
-from snpm.lifecycle.run_script import (
-    DEFAULT_GYP_INSTALL_SCRIPT,
-    Banner,
-    ScriptError,
-    ScriptResult,
-    SignalForwarder,
-    Stdio,
-    is_node_gyp_package,
-    run_script,
-)
+from snpm.lifecycle.build_node import DEFAULT_GYP_INSTALL_SCRIPT, BuildNode, is_node_gyp_package
 from snpm.manifest import normalize, read_package_json
+
+if TYPE_CHECKING:
+    # the script runner loads when a script runs: linking bins (--ignore-scripts) never needs it
+    from snpm.lifecycle.run_script import Banner, ScriptResult, SignalForwarder, Stdio
 
 __all__ = [
     "DEPENDENCIES_EVENTS",
@@ -172,7 +166,8 @@ class Builder(msgspec.Struct):
     options: BuildOptions
     hooks: BuildHooks
     results: list[ScriptResult] = msgspec.field(default_factory=list)
-    _signals: SignalForwarder = msgspec.field(default_factory=SignalForwarder)
+    # made with the first script (forwards a signal to every script this build runs)
+    _signals: SignalForwarder | None = None
 
     async def rebuild(self, nodes: Iterable[BuildNode]) -> list[ScriptResult]:
         """Build the nodes: regular ones first, then links. Returns the scripts that ran."""
@@ -332,6 +327,10 @@ class Builder(msgspec.Struct):
                 store_nm = os.path.normpath(os.path.join(real.path, *([".."] * len(name.split("/")))))
                 inherited = self.hooks.env.get("NODE_PATH")
                 env["NODE_PATH"] = os.pathsep.join(p for p in (store_nm, inherited) if p)
+            from snpm.lifecycle.run_script import ScriptError, SignalForwarder, run_script
+
+            if self._signals is None:
+                self._signals = SignalForwarder()
             try:
                 result = await run_script(
                     event=event,
@@ -406,6 +405,8 @@ async def run_dependencies_scripts(
 ) -> list[ScriptResult]:
     """The root's predependencies/dependencies/postdependencies, run after a reify that changed the
     tree (not with --ignore-scripts or --dry-run, not for global installs: the caller decides)."""
+    from snpm.lifecycle.run_script import run_script
+
     raw = root_package.get("scripts")
     scripts = raw if isinstance(raw, dict) else {}
     results: list[ScriptResult] = []
@@ -438,6 +439,8 @@ async def run_root_install_scripts(
 ) -> list[ScriptResult]:
     """`npm install` (no package args, not global) and `npm ci`: the root's install scripts after
     reify, in the foreground. The manifest is re-read before each event, as run-script does."""
+    from snpm.lifecycle.run_script import SignalForwarder, run_script
+
     signals = SignalForwarder()
     results: list[ScriptResult] = []
     for event in events:
@@ -473,6 +476,8 @@ async def run_prepare(
     raw = manifest.get("scripts")
     if ignore_scripts or not isinstance(raw, dict) or not raw.get("prepare"):
         return None
+    from snpm.lifecycle.run_script import run_script
+
     return await run_script(
         event="prepare",
         path=path,

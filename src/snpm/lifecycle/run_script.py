@@ -33,6 +33,7 @@ from typing import Final, Literal
 from snpm.ecmascript.strings import trim as js_trim
 from snpm.errors import SnpmError
 from snpm.json_types import JsonValue
+from snpm.lifecycle.build_node import DEFAULT_GYP_INSTALL_SCRIPT, is_node_gyp_package
 from snpm.lifecycle.environment import Warn, script_environment
 from snpm.record import Record
 
@@ -54,7 +55,6 @@ __all__ = [
 Stdio = Literal["inherit", "pipe"]
 Banner = Callable[[str], None]
 
-DEFAULT_GYP_INSTALL_SCRIPT: Final = "node-gyp rebuild"
 FORWARDED_SIGNALS: Final = (signal_mod.SIGINT, signal_mod.SIGTERM)
 
 _SH_SPECIAL = re.compile(r"[\t\n\r \"#$&'()*;<>?\\`|~]")
@@ -170,11 +170,6 @@ def banner_text(pkg: Mapping[str, JsonValue], event: str, cmd: str, args: Sequen
     if args:
         text += " " + " ".join(args)
     return text + "\n"
-
-
-def is_node_gyp_package(path: str) -> bool:
-    """@npmcli/node-gyp: the folder has a `binding.gyp` file."""
-    return os.path.isfile(os.path.join(path, "binding.gyp"))
 
 
 def is_server_package(path: str) -> bool:
