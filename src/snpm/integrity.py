@@ -22,7 +22,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Protocol, Self
+from typing import Final, Protocol, Self
 
 import msgspec
 
@@ -186,7 +186,7 @@ class Integrity(Record, Mapping[str, tuple[Hash, ...]]):
     __slots__ = _FIELDS
 
     def __init__(self, groups: tuple[tuple[str, tuple[Hash, ...]], ...] = ()) -> None:
-        self.groups = groups
+        self.groups: Final = groups
 
     @classmethod
     def parse(cls, text: Integrity | Hash | str | None, *, strict: bool = False) -> Integrity:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import overload
+from typing import Final, overload
 
 import msgspec
 
@@ -86,13 +86,13 @@ class BucketEntry(Record):
         metadata: JsonValue,
         raw: bytes = b"",
     ) -> None:
-        self.key = key
-        self.integrity = integrity
-        self.time = time
-        self.size = size
-        self.metadata = metadata
+        self.key: Final = key
+        self.integrity: Final = integrity
+        self.time: Final = time
+        self.size: Final = size
+        self.metadata: Final = metadata
         # The JSON text as stored, so that rewriting a bucket keeps every line byte for byte.
-        self.raw = raw
+        self.raw: Final = raw
 
     def to_index_entry(self, cache_dir: Path) -> IndexEntry | None:
         """cacache's formatEntry: None for a null integrity."""

@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from snpm.ecmascript.json import stringify
 from snpm.json_types import JsonValue
@@ -92,12 +92,12 @@ class DisplaySettings:
         timing: bool = False,
         json: bool = False,
     ) -> None:
-        self.loglevel = loglevel
-        self.heading = heading
-        self.color_stderr = color_stderr
-        self.color_stdout = color_stdout
-        self.timing = timing
-        self.json = json
+        self.loglevel: Final = loglevel
+        self.heading: Final = heading
+        self.color_stderr: Final = color_stderr
+        self.color_stdout: Final = color_stdout
+        self.timing: Final = timing
+        self.json: Final = json
 
     def _fields(self) -> tuple[str, str, bool, bool, bool, bool]:
         return (self.loglevel, self.heading, self.color_stderr, self.color_stdout, self.timing, self.json)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from snpm.ecmascript.collation import CollationKey, locale_compare_key
 from snpm.ecmascript.numbers import MAX_SAFE_INTEGER, number_to_string
@@ -121,9 +121,9 @@ class ParsedJson:
     __slots__ = ("indent", "newline", "value")
 
     def __init__(self, value: JsonValue, indent: str | None, newline: str | None) -> None:
-        self.value = value
-        self.indent = indent
-        self.newline = newline
+        self.value: Final = value
+        self.indent: Final = indent
+        self.newline: Final = newline
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ParsedJson) and (self.value, self.indent, self.newline) == (

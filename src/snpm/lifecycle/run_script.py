@@ -81,16 +81,16 @@ class ScriptResult(Record):
         stdout: str | None = None,
         stderr: str | None = None,
     ) -> None:
-        self.event = event
-        self.script = script
-        self.path = path
-        self.pkgid = pkgid
-        self.cmd = cmd
-        self.args = args
-        self.code = code
-        self.signal = signal
-        self.stdout = stdout
-        self.stderr = stderr
+        self.event: Final = event
+        self.script: Final = script
+        self.path: Final = path
+        self.pkgid: Final = pkgid
+        self.cmd: Final = cmd
+        self.args: Final = args
+        self.code: Final = code
+        self.signal: Final = signal
+        self.stdout: Final = stdout
+        self.stderr: Final = stderr
 
 
 class ScriptError(SnpmError):

@@ -69,13 +69,13 @@ class PackageJsonFile(Record):
         text: str = "",
         dropped: frozenset[str] = frozenset(),
     ) -> None:
-        self.path = path  # the package.json file itself
-        self.content = content
+        self.path: Final = path  # the package.json file itself
+        self.content: Final = content
         # Symbol.for('indent'); None for a file created from scratch ("  " on save)
-        self.indent = indent
-        self.newline = newline  # Symbol.for('newline'); None → "\n"
-        self.text = text  # the text read (npm compares against it before writing)
-        self.dropped = dropped  # keys set to `undefined` by an update
+        self.indent: Final = indent
+        self.newline: Final = newline  # Symbol.for('newline'); None → "\n"
+        self.text: Final = text  # the text read (npm compares against it before writing)
+        self.dropped: Final = dropped  # keys set to `undefined` by an update
 
 
 def parse_package_json(text: str | bytes, path: Path | str = "package.json") -> PackageJsonFile:

@@ -48,7 +48,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from snpm.lockfile.hidden import (
     HIDDEN_LOCKFILE,
@@ -98,11 +98,11 @@ class NoopHit:
     def __init__(
         self, funding: int, alerts: tuple[tuple[str, str, str], ...] = (), audit: bool = False
     ) -> None:
-        self.funding = funding
-        self.alerts = alerts
+        self.funding: Final = funding
+        self.alerts: Final = alerts
         # the install audits (snpm.ops.audit_policy): the advisories may have changed since the
         # stamp, so the audit runs again, on the lockfile's tree (snpm.ops.install.audit_unchanged)
-        self.audit = audit
+        self.audit: Final = audit
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NoopHit) and (self.funding, self.alerts, self.audit) == (
