@@ -442,6 +442,31 @@ def test_a_fetch_failing_while_the_rest_is_linked_rolls_everything_back(tmp_path
     assert snapshot(tmp_path) == before
 
 
+def test_a_signal_while_fetching_and_linking_rolls_both_back(tmp_path: Path) -> None:
+    actual = make_tree(tmp_path, {"a": ("1.0.0", {})})
+    install_on_disk(actual)
+    before = snapshot(tmp_path)
+    ideal = make_tree(tmp_path, {"a": ("2.0.0", {}), "b": ("1.0.0", {}), "new": ("1.0.0", {})})
+    hooks = OverlapHooks({"a", "b"})
+    hooks.expected_early = 1
+    inner = hooks.link_stored
+
+    async def interrupted(
+        nodes: Sequence[ReifyNode], enclosing: Sequence[int], stop: Callable[[], bool]
+    ) -> list[bool]:
+        await hooks.fetching.wait()  # the fetch has started
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.sleep(0.05)  # the handler runs on the loop
+        assert stop()
+        return await inner(nodes, enclosing, stop)
+
+    hooks.link_stored = interrupted  # type: ignore[method-assign]
+    with pytest.raises(ReifyTerminatedError):
+        asyncio.run(apply(tmp_path, actual, ideal, hooks))
+    assert hooks.started == ["node_modules/new"]
+    assert snapshot(tmp_path) == before
+
+
 def test_a_failure_after_a_batch_rolls_the_batch_back(tmp_path: Path) -> None:
     actual = make_tree(tmp_path, {"a": ("1.0.0", {})})
     install_on_disk(actual)
