@@ -383,13 +383,17 @@ class Reification:
             return
         # What the store lacks is fetched while the store's packages are linked (a thread): the
         # network's waits then overlap the linking instead of following it. Each finished one
-        # is reported once the linked ones are, as when it followed them.
+        # is reported once the linked ones are, as when it followed them; `tally` counts the
+        # packages done by both, for the progress display.
         early_ids = {id(node) for node in early}
         fetched: list[ReifyNode] = []
-        fetching = asyncio.ensure_future(self._run_all(early, total=len(nodes), finished=fetched))
+        tally = [0]
+        fetching = asyncio.ensure_future(
+            self._run_all(early, total=len(nodes), finished=fetched, tally=tally)
+        )
         try:
             rest = await self._link_stored(
-                [node for node in nodes if id(node) not in early_ids], fetched, len(nodes)
+                [node for node in nodes if id(node) not in early_ids], tally, len(nodes)
             )
         except BaseException:
             self._stop = True
@@ -398,7 +402,7 @@ class Reification:
         await fetching
         for node in fetched:
             self._extracted(node)
-        await self._run_all(rest, done=len(nodes) - len(rest), total=len(nodes))
+        await self._run_all(rest, total=len(nodes), tally=tally)
 
     def _not_stored(self, nodes: Sequence[ReifyNode]) -> list[ReifyNode]:
         """The nodes to fetch rather than link (`hooks.stored` says the store lacks them), and
@@ -420,11 +424,12 @@ class Reification:
         return picked
 
     async def _link_stored(
-        self, nodes: list[ReifyNode], fetched: Sequence[ReifyNode] = (), total: int | None = None
+        self, nodes: list[ReifyNode], tally: list[int] | None = None, total: int | None = None
     ) -> list[ReifyNode]:
         """Link in one go the packages the store holds (`hooks.link_stored`), parents before the
-        packages nested in them; return the nodes left to `_run_all`, one by one. `fetched`: the
-        packages extracted meanwhile and `total`, for the progress count."""
+        packages nested in them; return the nodes left to `_run_all`, one by one. `tally` (the
+        count of packages done, shared with the fetches running meanwhile) and `total` are for
+        the progress display."""
         link = self.hooks.link_stored
         if link is None or self._stop:
             return nodes
@@ -454,8 +459,10 @@ class Reification:
         for node in nodes:
             if id(node) in done:
                 self._extracted(node)
+        if tally is not None:
+            tally[0] += len(done)
         if done and self.hooks.progress is not None:
-            self.hooks.progress("reify", len(done) + len(fetched), total or len(nodes))
+            self.hooks.progress("reify", tally[0] if tally is not None else len(done), total or len(nodes))
         return [node for node in nodes if id(node) not in done]
 
     async def _run_all(
@@ -465,16 +472,19 @@ class Reification:
         done: int = 0,
         total: int | None = None,
         finished: list[ReifyNode] | None = None,
+        tally: list[int] | None = None,
     ) -> None:
         """Reify every node, at most `concurrency` at once. On the first failure the nodes not yet
         started are skipped; the ones running finish (their threads cannot be interrupted) before
         the error is raised, so a rollback never races a writer. With `finished`, the extracted
-        nodes are added to it, to be reported by the caller, rather than reported here."""
+        nodes are added to it, to be reported by the caller, rather than reported here. `tally`
+        (instead of `done`): a count of packages done shared with other work of the same step."""
         if not nodes:
             return
         limit = asyncio.Semaphore(max(1, self.options.concurrency))
         if total is None:
             total = len(nodes)
+        count = tally if tally is not None else [done]
         errors: list[BaseException] = []
         progress = self.hooks.progress
         # a package is extracted into an emptied folder: one nested in another package of this
@@ -501,7 +511,6 @@ class Reification:
                 settled[node.path or ""].set()
 
         async def limited(node: ReifyNode) -> None:
-            nonlocal done
             async with limit:
                 if self._stop:
                     return
@@ -511,9 +520,9 @@ class Reification:
                     self._stop = True
                     errors.append(err)
                     return
-                done += 1
+                count[0] += 1
                 if progress is not None:
-                    progress("reify", done, total)
+                    progress("reify", count[0], total)
 
         await asyncio.gather(*(one(node) for node in nodes))
         if errors:

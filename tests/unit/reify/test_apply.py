@@ -371,6 +371,7 @@ class OverlapHooks(StoreHooks):
         self.started: list[str] = []
         self.fetching = asyncio.Event()
         self.expected_early = 0
+        self.reported: list[tuple[str, int, int]] = []
 
     async def extract(self, node: ReifyNode) -> None:
         self.started.append(node.location)
@@ -391,6 +392,7 @@ class OverlapHooks(StoreHooks):
             log=lambda *line: self.logs.append(line),
             link_stored=self.link_stored,
             stored=lambda node: node.name in self.stored,
+            progress=lambda phase, done, total: self.reported.append((phase, done, total)),
         )
 
 
@@ -423,6 +425,9 @@ def test_what_the_store_lacks_is_fetched_while_the_rest_is_linked(tmp_path: Path
     assert sorted(hooks.started[:2]) == ["node_modules/new", "node_modules/x"]
     assert hooks.started.index("node_modules/x") < hooks.started.index("node_modules/x/node_modules/b")
     assert hooks.started[-1] == "node_modules/a/node_modules/new"
+    # one count for both: it only grows, and ends at every package
+    counts = [done for _, done, _ in hooks.reported]
+    assert counts == sorted(counts) and hooks.reported[-1] == ("reify", 6, 6)
     state = snapshot(tmp_path / "node_modules")
     for folder in ("a", "a/node_modules/b", "a/node_modules/new", "x", "x/node_modules/b", "new"):
         assert f"{folder}/package.json" in state
