@@ -31,6 +31,7 @@ import contextlib
 import os
 import posixpath
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
 
 import msgspec
 
@@ -416,7 +417,7 @@ class Reification:
         picked: list[ReifyNode] = []
         for node in sorted((n for n in nodes if not n.is_link), key=lambda n: n.path or ""):
             path = node.path or ""
-            outer = _enclosing_flag(path, self.options.root, early)
+            outer = _nearest(path, self.options.root, early)
             is_early = outer if outer is not None else not stored(node)
             early[path] = is_early
             if is_early:
@@ -491,19 +492,9 @@ class Reification:
         # batch waits for the enclosing one, so that emptying never removes a finished child
         settled = {node.path or "": asyncio.Event() for node in nodes}
 
-        def enclosing(node: ReifyNode) -> asyncio.Event | None:
-            path = posixpath.dirname(node.path or "")
-            root = self.options.root
-            while len(path) > len(root):
-                event = settled.get(path)
-                if event is not None:
-                    return event
-                path = posixpath.dirname(path)
-            return None
-
         async def one(node: ReifyNode) -> None:
             try:
-                parent_done = enclosing(node)
+                parent_done = _nearest(node.path or "", self.options.root, settled)
                 if parent_done is not None:
                     await parent_done.wait()
                 await limited(node)
@@ -642,28 +633,25 @@ class Reification:
 
 
 _OUTSIDE = -2
+_V = TypeVar("_V")
 
 
-def _enclosing(path: str, root: str, index: Mapping[str, int]) -> int:
-    """`index`'s value for the nearest folder above `path` (below `root`) it has, else -1."""
+def _nearest(path: str, root: str, by_folder: Mapping[str, _V]) -> _V | None:
+    """`by_folder`'s value for the nearest folder above `path` (below `root`) it has, else None:
+    what a package's enclosing package in a batch is known by."""
     folder = posixpath.dirname(path)
     while len(folder) > len(root):
-        found = index.get(folder)
-        if found is not None:
-            return found
-        folder = posixpath.dirname(folder)
-    return -1
-
-
-def _enclosing_flag(path: str, root: str, flags: Mapping[str, bool]) -> bool | None:
-    """`flags`' value for the nearest folder above `path` (below `root`) it has, else None."""
-    folder = posixpath.dirname(path)
-    while len(folder) > len(root):
-        found = flags.get(folder)
+        found = by_folder.get(folder)
         if found is not None:
             return found
         folder = posixpath.dirname(folder)
     return None
+
+
+def _enclosing(path: str, root: str, index: Mapping[str, int]) -> int:
+    """`index`'s value for the nearest folder above `path` (below `root`) it has, else -1."""
+    found = _nearest(path, root, index)
+    return -1 if found is None else found
 
 
 def _make_folders(paths: Sequence[str]) -> None:
