@@ -18,6 +18,7 @@ from typing import Final, TextIO
 
 from snpm.ecmascript.json import stringify
 from snpm.json_types import JsonValue
+from snpm.record import Record
 from snpm.redact import redact_log
 
 LEVELS = ("silent", "error", "warn", "notice", "http", "info", "verbose", "silly")
@@ -77,11 +78,12 @@ def _well_formed(text: str) -> str:
     return to_well_formed(text)
 
 
-class DisplaySettings:
-    """How the output shows what it is given (npm's display options). Not to be changed: `replace`
-    makes a changed copy. A plain class: see `snpm.cli.command.CommandContext`."""
+class DisplaySettings(Record):
+    """How the output shows what it is given (npm's display options); `_replace` makes a changed
+    copy. A Record, not a dataclass: see `snpm.cli.command.CommandContext`."""
 
-    __slots__ = ("color_stderr", "color_stdout", "heading", "json", "loglevel", "timing")
+    _FIELDS = ("loglevel", "heading", "color_stderr", "color_stdout", "timing", "json")
+    __slots__ = _FIELDS
 
     def __init__(
         self,
@@ -98,25 +100,6 @@ class DisplaySettings:
         self.color_stdout: Final = color_stdout
         self.timing: Final = timing
         self.json: Final = json
-
-    def _fields(self) -> tuple[str, str, bool, bool, bool, bool]:
-        return (self.loglevel, self.heading, self.color_stderr, self.color_stdout, self.timing, self.json)
-
-    def replace(self, *, json: bool) -> DisplaySettings:
-        return DisplaySettings(
-            self.loglevel, self.heading, self.color_stderr, self.color_stdout, self.timing, json
-        )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DisplaySettings) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        names = ("loglevel", "heading", "color_stderr", "color_stdout", "timing", "json")
-        pairs = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._fields(), strict=True))
-        return f"DisplaySettings({pairs})"
 
 
 class LogFile:

@@ -27,6 +27,7 @@ from typing import Final, TypeAlias
 from snpm.ecmascript.collation import CollationKey, locale_compare_key
 from snpm.ecmascript.numbers import MAX_SAFE_INTEGER, number_to_string
 from snpm.ecmascript.strings import WHITESPACE_CLASS
+from snpm.record import Record
 
 __all__ = [
     "JSONParseError",
@@ -113,29 +114,18 @@ def json_parse_error(text: str) -> JSONParseError | None:
     return JSONParseError(wrapped.message, wrapped.position, system_message)
 
 
-class ParsedJson:
+class ParsedJson(Record):
     """A parsed JSON document and the formatting npm remembers from it (`Symbol.for('indent')`,
-    `Symbol.for('newline')`; both None when the top value is not an object or array). A plain
-    class: importing `dataclasses` would cost every command's start-up (`snpm.cli.command`)."""
+    `Symbol.for('newline')`; both None when the top value is not an object or array). A Record,
+    not a dataclass: see `snpm.cli.command.CommandContext`."""
 
-    __slots__ = ("indent", "newline", "value")
+    _FIELDS = ("value", "indent", "newline")
+    __slots__ = _FIELDS
 
     def __init__(self, value: JsonValue, indent: str | None, newline: str | None) -> None:
         self.value: Final = value
         self.indent: Final = indent
         self.newline: Final = newline
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ParsedJson) and (self.value, self.indent, self.newline) == (
-            other.value,
-            other.indent,
-            other.newline,
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # the value is mutable
-
-    def __repr__(self) -> str:
-        return f"ParsedJson(value={self.value!r}, indent={self.indent!r}, newline={self.newline!r})"
 
 
 def parse_json(text: str | bytes, *, what: str | None = None) -> ParsedJson:

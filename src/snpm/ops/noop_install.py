@@ -57,6 +57,7 @@ from snpm.lockfile.hidden import (
     json_link_targets,
 )
 from snpm.ops.audit_policy import audit_enabled
+from snpm.record import Record
 
 if TYPE_CHECKING:
     from snpm.config import Config
@@ -89,11 +90,12 @@ _QUIET_LEVELS = frozenset({"silent", "error", "warn", "notice"})
 _WHOLE_TREE_TITLES = frozenset({"EBADENGINE", "install-scripts"})
 
 
-class NoopHit:
+class NoopHit(Record):
     """A stamp that still holds: the install has nothing to do but show `alerts` (level, title,
-    text) and its summary. A plain class: this path imports neither msgspec nor `dataclasses`."""
+    text) and its summary. A Record: this path imports neither msgspec nor `dataclasses`."""
 
-    __slots__ = ("alerts", "audit", "funding")
+    _FIELDS = ("funding", "alerts", "audit")
+    __slots__ = _FIELDS
 
     def __init__(
         self, funding: int, alerts: tuple[tuple[str, str, str], ...] = (), audit: bool = False
@@ -103,19 +105,6 @@ class NoopHit:
         # the install audits (snpm.ops.audit_policy): the advisories may have changed since the
         # stamp, so the audit runs again, on the lockfile's tree (snpm.ops.install.audit_unchanged)
         self.audit: Final = audit
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NoopHit) and (self.funding, self.alerts, self.audit) == (
-            other.funding,
-            other.alerts,
-            other.audit,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.funding, self.alerts, self.audit))
-
-    def __repr__(self) -> str:
-        return f"NoopHit(funding={self.funding!r}, alerts={self.alerts!r}, audit={self.audit!r})"
 
 
 def noop_eligible(config: Config, args: Sequence[str]) -> bool:

@@ -42,7 +42,7 @@ class Query(InspectCommand):
     def __init__(self, ctx: CommandContext) -> None:
         super().__init__(ctx)
         ctx.config.set("json", True)
-        ctx.out.settings = ctx.out.settings.replace(json=True)
+        ctx.out.settings = ctx.out.settings._replace(json=True)
 
     async def load(self, path: str) -> Node:
         from snpm.ops.inspect.loading import load_tree_for
