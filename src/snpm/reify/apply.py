@@ -377,15 +377,11 @@ class Reification:
             if node.in_dep_bundle and id(node) not in self._work.bundle_missing:
                 continue
             nodes.append(node)
-        early = self._not_stored(nodes)
-        if not early:
-            rest = await self._link_stored(nodes)
-            await self._run_all(rest, done=len(nodes) - len(rest), total=len(nodes))
-            return
         # What the store lacks is fetched while the store's packages are linked (a thread): the
-        # network's waits then overlap the linking instead of following it. Each finished one
-        # is reported once the linked ones are, as when it followed them; `tally` counts the
-        # packages done by both, for the progress display.
+        # network's waits then overlap the linking instead of following it. Each fetched one is
+        # reported once the linked ones are, as when it followed them; `tally` counts the packages
+        # done by both, for the progress display.
+        early = self._not_stored(nodes)
         early_ids = {id(node) for node in early}
         fetched: list[ReifyNode] = []
         tally = [0]
@@ -424,9 +420,7 @@ class Reification:
                 picked.append(node)
         return picked
 
-    async def _link_stored(
-        self, nodes: list[ReifyNode], tally: list[int] | None = None, total: int | None = None
-    ) -> list[ReifyNode]:
+    async def _link_stored(self, nodes: list[ReifyNode], tally: list[int], total: int) -> list[ReifyNode]:
         """Link in one go the packages the store holds (`hooks.link_stored`), parents before the
         packages nested in them; return the nodes left to `_run_all`, one by one. `tally` (the
         count of packages done, shared with the fetches running meanwhile) and `total` are for
@@ -460,17 +454,15 @@ class Reification:
         for node in nodes:
             if id(node) in done:
                 self._extracted(node)
-        if tally is not None:
-            tally[0] += len(done)
+        tally[0] += len(done)
         if done and self.hooks.progress is not None:
-            self.hooks.progress("reify", tally[0] if tally is not None else len(done), total or len(nodes))
+            self.hooks.progress("reify", tally[0], total)
         return [node for node in nodes if id(node) not in done]
 
     async def _run_all(
         self,
         nodes: Sequence[ReifyNode],
         *,
-        done: int = 0,
         total: int | None = None,
         finished: list[ReifyNode] | None = None,
         tally: list[int] | None = None,
@@ -478,14 +470,14 @@ class Reification:
         """Reify every node, at most `concurrency` at once. On the first failure the nodes not yet
         started are skipped; the ones running finish (their threads cannot be interrupted) before
         the error is raised, so a rollback never races a writer. With `finished`, the extracted
-        nodes are added to it, to be reported by the caller, rather than reported here. `tally`
-        (instead of `done`): a count of packages done shared with other work of the same step."""
+        nodes are added to it, to be reported by the caller, rather than reported here. `tally`:
+        the count of packages done, shared with other work of the same step."""
         if not nodes:
             return
         limit = asyncio.Semaphore(max(1, self.options.concurrency))
         if total is None:
             total = len(nodes)
-        count = tally if tally is not None else [done]
+        count = tally if tally is not None else [0]
         errors: list[BaseException] = []
         progress = self.hooks.progress
         # a package is extracted into an emptied folder: one nested in another package of this
