@@ -59,6 +59,9 @@ class Command(ABC):
     ignore_implicit_workspace: ClassVar[bool] = True
     # npm's `static workspaces`: the command runs per workspace under -w/-ws (`run_workspaces`)
     workspaces: ClassVar[bool] = False
+    # False for a command whose `run` awaits nothing (local settings and paths): it runs without
+    # asyncio, whose import is ~half the time of `snpm config get` (snpm.cli.main._run_at_once)
+    event_loop: ClassVar[bool] = True
 
     def __init__(self, ctx: CommandContext) -> None:
         self.ctx = ctx

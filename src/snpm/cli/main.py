@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -192,11 +192,14 @@ def run(
             out.standard(command_usage(command_class))
             return 0
         workspaces = _uses_workspaces(config, command_class)
-        import asyncio
-
         if ready is not None:
             ready()
-        asyncio.run(instance.run_workspaces(args) if workspaces else instance.run(args))
+        if not command_class.event_loop and not workspaces:
+            _run_at_once(instance.run(args))
+        else:
+            import asyncio
+
+            asyncio.run(instance.run_workspaces(args) if workspaces else instance.run(args))
     except KeyboardInterrupt:
         exit_code = 130
     except Exception as err:  # noqa: BLE001 - every failure is rendered the npm way
@@ -215,6 +218,17 @@ def run(
 def _print_log(out: Output, entries: Iterable[LogEntry]) -> None:
     for entry in entries:
         out.emit(entry.level, entry.title, entry.message)
+
+
+def _run_at_once(coroutine: Coroutine[object, None, None]) -> None:
+    """Run the coroutine of a command that awaits nothing (`Command.event_loop = False`) to its end
+    without an event loop, so without importing asyncio."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    coroutine.close()
+    raise RuntimeError("a command declared without an event loop awaited one")
 
 
 def _uses_workspaces(config: Config, command_class: type[Command]) -> bool:

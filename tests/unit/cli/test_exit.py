@@ -76,3 +76,34 @@ def test_the_collector_pauses_for_the_imports_and_runs_for_the_command(tmp_path:
     done = _python(code, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == ["loading enabled=False", "running enabled=True 20000"]
+
+
+def test_local_commands_run_without_an_event_loop(tmp_path: Path) -> None:
+    # config, get, set, prefix and root await nothing: asyncio (~half their time) is never imported
+    for argv in (["config", "get", "registry"], ["get", "registry"], ["prefix"], ["root"]):
+        code = (
+            "import sys\n"
+            "from snpm.cli.main import run\n"
+            f"code = run(['--userconfig', {str(tmp_path / 'rc')!r}, *{argv!r}])\n"
+            "sys.stderr.write(f'code={code} asyncio={\"asyncio\" in sys.modules}')\n"
+        )
+        done = _python(code, tmp_path)
+        assert done.stdout.strip() and done.stderr.endswith("code=0 asyncio=False"), (argv, done.stderr)
+
+
+def test_a_command_without_an_event_loop_may_not_await_one() -> None:
+    import asyncio
+
+    import pytest
+
+    from snpm.cli.main import _run_at_once
+
+    async def local() -> None:
+        return None
+
+    async def awaits() -> None:
+        await asyncio.sleep(0)
+
+    _run_at_once(local())
+    with pytest.raises(RuntimeError, match="awaited"):
+        _run_at_once(awaits())

@@ -25,6 +25,7 @@ class Config(Command):
     )
     params: ClassVar[tuple[str, ...]] = ("json", "global", "editor", "location", "long")
     skip_config_validation = True
+    event_loop = False
     ignore_implicit_workspace = False
 
     async def run(self, args: list[str]) -> None:

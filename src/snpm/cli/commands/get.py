@@ -17,6 +17,7 @@ class Get(Command):
     usage: ClassVar[tuple[str, ...]] = ("[<key> ...] (See `npm config`)",)
     params: ClassVar[tuple[str, ...]] = ("long",)
     ignore_implicit_workspace = False
+    event_loop = False
 
     async def run(self, args: list[str]) -> None:
         config = self.ctx.config

@@ -14,6 +14,7 @@ class Prefix(Command):
     name = "prefix"
     summary = "Display prefix"
     params: ClassVar[tuple[str, ...]] = ("global",)
+    event_loop = False
 
     async def run(self, args: list[str]) -> None:
         self.ctx.out.standard(npm_prefix(self.ctx.config))

@@ -14,6 +14,7 @@ class Root(Command):
     name = "root"
     summary = "Display npm root"
     params: ClassVar[tuple[str, ...]] = ("global",)
+    event_loop = False
 
     async def run(self, args: list[str]) -> None:
         self.ctx.out.standard(npm_dir(self.ctx.config))

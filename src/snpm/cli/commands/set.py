@@ -17,6 +17,7 @@ class Set(Command):
     usage: ClassVar[tuple[str, ...]] = ("<key>=<value> [<key>=<value> ...] (See `npm config`)",)
     params: ClassVar[tuple[str, ...]] = ("global", "location")
     ignore_implicit_workspace = False
+    event_loop = False
 
     async def run(self, args: list[str]) -> None:
         if not args:
