@@ -152,6 +152,13 @@ class ReifyOutcome(msgspec.Struct):
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?/[A-Za-z0-9@%._~/+-]*\Z")
 
 
+def _store_key(node: ReifyNode) -> str | None:
+    """The integrity a node's package is stored under, when the store may hold it."""
+    if isinstance(node, Node) and node.integrity and _extractable(node):
+        return node.integrity
+    return None
+
+
 def _extractable(node: Node) -> bool:
     """Whether `_extract` would fetch this node (rather than warn about a damaged lockfile)."""
     resolved = node.resolved
@@ -281,7 +288,7 @@ class ReifySession:
         no registry client, so an install from a lockfile over a warm store loads none of it."""
         if self._source is not None:
             return await self._source.link_stored(integrity, Path(dest))
-        if not self.fetch_options.allows_every_kind:
+        if not self._store_usable():
             return False
         from snpm.fetch.store import materialize
 
@@ -301,15 +308,10 @@ class ReifySession:
         self, pairs: Sequence[tuple[ReifyNode, str]], enclosing: Sequence[int], stop: Callable[[], bool]
     ) -> Sequence[bool]:
         """`_link_stored` for many (node, folder) pairs, in one thread."""
-        packages = [
-            (node.integrity, dest)
-            if isinstance(node, Node) and node.integrity and _extractable(node)
-            else None
-            for node, dest in pairs
-        ]
+        packages = [(key, dest) if (key := _store_key(node)) else None for node, dest in pairs]
         if self._source is not None:
             return await self._source.link_stored_many(packages, enclosing, stop)
-        if not self.fetch_options.allows_every_kind:
+        if not self._store_usable():
             return [False] * len(pairs)
         from snpm.fetch.store import materialize_many
 
@@ -321,13 +323,17 @@ class ReifySession:
     def _stored(self, node: ReifyNode) -> bool:
         """The reify hook `stored`: whether `_link_stored_pairs` would find this node's package in
         the store (one stat, no linking)."""
-        if not (isinstance(node, Node) and node.integrity and _extractable(node)):
-            return False
-        if self._source is None and not self.fetch_options.allows_every_kind:
+        key = _store_key(node)
+        if key is None or not self._store_usable():
             return False
         from snpm.cache.store import has_package
 
-        return has_package(self.cache_dir, node.integrity)
+        return has_package(self.cache_dir, key)
+
+    def _store_usable(self) -> bool:
+        """Whether packages may come from the store: through the source once it is made, else
+        only when every kind of package may be fetched (the store skips no policy then)."""
+        return self._source is not None or self.fetch_options.allows_every_kind
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         """The fetchers' thread pool, made before them when packages only need linking."""
