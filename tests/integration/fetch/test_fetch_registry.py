@@ -155,10 +155,13 @@ def test_engines_and_deprecation_steer_the_pick(harness: Harness) -> None:
 def test_concurrent_resolutions_of_one_name_make_one_request(harness: Harness) -> None:
     publish(harness.registry, "pb", ["1.0.0", "1.1.0", "1.2.0"])
     publish(harness.registry, "pc", ["2.0.0"])
+    publish(harness.registry, "pw", ["1.0.0"])
     harness.registry.delay = 0.05
     specs = ["pb@^1", "pb@1.0.0", "pb@~1.1.0", "pb@latest", "pb", "alias@npm:pb@1", "pc", "pc@2"] * 5
 
     async def body(source: FetchSource) -> list[ResolvedManifest]:
+        # a first answer teaches the client this registry's pace (50 ms is not late for it)
+        await source.manifest(parse_spec("pw"), where=WHERE)
         return await asyncio.gather(*(source.manifest(parse_spec(s), where=WHERE) for s in specs))
 
     results = harness.run(body)

@@ -282,7 +282,8 @@ def test_dropped_connection_is_retried(fake_registry: FakeRegistry) -> None:
 
 
 def test_timeout_is_npm_network_timeout(fake_registry: FakeRegistry) -> None:
-    fake_registry.script("GET", "/slow", Canned(delay=3, json={}))
+    # twice: a request this late is sent once more (snpm.registry_client.http1), and times out too
+    fake_registry.script("GET", "/slow", Canned(delay=3, json={}), Canned(delay=3, json={}))
     settings = settings_for(fake_registry, fetch_timeout=300, fetch_retries=0)
     with pytest.raises(NetworkError) as info:
         with_client(settings, lambda c: c.get_json("/slow"))

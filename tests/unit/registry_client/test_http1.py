@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import random
 import socket
 import zlib
 from collections.abc import Awaitable, Callable
@@ -241,5 +242,175 @@ def test_a_failed_lookup_is_enotfound(monkeypatch: pytest.MonkeyPatch) -> None:
             "ENOTFOUND",
             "request to http://nowhere.test/x failed, reason: getaddrinfo ENOTFOUND nowhere.test",
         )
+
+    run(main())
+
+
+class SlowServer:
+    """Answers GET /<path> with the number of the request (1, 2, …); the requests `late` names are
+    answered only after `delay` seconds, or after the head's first line when `trickle` (the server
+    has then begun its answer, so it is not late)."""
+
+    def __init__(self, late: set[int], *, delay: float = 5.0, trickle: bool = False) -> None:
+        self.late = late
+        self.delay = delay
+        self.trickle = trickle
+        self.count = 0
+        self.closed_early = 0
+        self.port = 0
+
+    async def __aenter__(self) -> SlowServer:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await _read_request(reader)
+                self.count += 1
+                number = self.count
+                answer = _ok(str(number).encode())
+                if number in self.late:
+                    if self.trickle:
+                        writer.write(answer[:10])
+                        await writer.drain()
+                    await asyncio.sleep(self.delay)
+                    if reader.at_eof():
+                        self.closed_early += 1
+                        return
+                    if self.trickle:
+                        answer = answer[10:]
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def test_a_late_get_is_sent_again_and_the_first_answer_wins() -> None:
+    """The 3rd request gets no answer for 5 s: after several times the usual answer time (the
+    floor, 15 ms, here), the same request goes out on another connection and its answer is used;
+    the late one's connection is closed, and the pool goes on with the rest."""
+
+    async def main() -> None:
+        async with SlowServer({3}) as server:
+            pool = Http1Pool(limit_per_host=4)
+            assert (await _get(pool, server.url + "a"))[2] == b"1"
+            assert (await _get(pool, server.url + "b"))[2] == b"2"
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            assert (await _get(pool, server.url + "c"))[2] == b"4"
+            assert loop.time() - started < 2
+            assert (await _get(pool, server.url + "d"))[2] == b"5"
+            await pool.close()
+            assert server.count == 5
+
+    run(main())
+
+
+def test_an_answer_under_way_is_not_late_and_a_post_is_never_sent_twice() -> None:
+    async def main() -> None:
+        async with SlowServer({2}, delay=0.3, trickle=True) as server:
+            pool = Http1Pool(limit_per_host=4)
+            assert (await _get(pool, server.url + "a"))[2] == b"1"
+            assert (await _get(pool, server.url + "b"))[2] == b"2"
+            assert server.count == 2
+            await pool.close()
+        async with SlowServer({2}, delay=0.3) as server:
+            pool = Http1Pool(limit_per_host=4)
+            assert (await _get(pool, server.url + "a"))[2] == b"1"
+            status, _, body = await _get(pool, server.url + "b", method="DELETE")
+            assert (status, body, server.count) == (200, b"2", 2)
+            await pool.close()
+
+    run(main())
+
+
+def test_a_server_slow_for_everyone_gets_few_requests_twice() -> None:
+    """Every answer late by 40 ms while the first connect took ~1 ms: at most two requests, and
+    then one in ten, are sent twice; a wholly slow origin soon counts as its usual pace."""
+
+    async def main() -> None:
+        async with SlowServer(set(range(2, 200)), delay=0.04) as server:
+            pool = Http1Pool(limit_per_host=4)
+            bodies = [await _get(pool, server.url + f"p{i}") for i in range(20)]
+            await pool.close()
+            assert all(status == 200 for status, _, _ in bodies)
+            assert 20 < server.count <= 20 + 2 + 2
+
+    run(main())
+
+
+def test_few_connections_are_not_hedged_and_cancelling_abandons_both_attempts() -> None:
+    async def main() -> None:
+        async with SlowServer({2, 4, 5}, delay=0.5) as server:
+            # one connection at most (so more than a third of them busy): no second attempt
+            pool = Http1Pool(limit_per_host=1)
+            assert (await _get(pool, server.url + "a"))[2] == b"1"
+            assert (await _get(pool, server.url + "b"))[2] == b"2"
+            assert server.count == 2
+            # cancelled while both attempts wait: neither answer is kept, the pool still works
+            pool2 = Http1Pool(limit_per_host=6)
+            assert (await _get(pool2, server.url + "c"))[2] == b"3"
+            task = asyncio.ensure_future(_get(pool2, server.url + "d"))
+            await asyncio.sleep(0.1)
+            assert server.count == 5  # d went out twice
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert (await _get(pool2, server.url + "e"))[2] == b"6"
+            await pool.close()
+            await pool2.close()
+            await asyncio.sleep(0.6)
+            assert server.closed_early == 2  # both connections of d were closed
+
+    run(main())
+
+
+def test_many_requests_with_late_answers_all_get_their_own_whole_body() -> None:
+    """Answers late at random (one in five, by 20-60 ms), bodies of several reads, many requests
+    at once: whichever attempt wins, every request gets its own complete body and nothing fails."""
+    rng = random.Random(7)
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await _read_request(reader)
+                path = head.split(b" ")[1].decode()
+                if rng.random() < 0.2:
+                    await asyncio.sleep(rng.uniform(0.02, 0.06))
+                body = path.encode() * 20000
+                writer.write(_ok(body[: len(body) // 2]))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+        pool = Http1Pool(limit_per_host=15)
+        paths = [f"p{i:03d}" for i in range(300)]
+        gate = asyncio.Semaphore(6)
+
+        async def one(path: str) -> bytes:
+            async with gate:
+                return (await _get(pool, url + path))[2]
+
+        bodies = await asyncio.gather(*(one(path) for path in paths))
+        await pool.close()
+        server.close()
+        for path, body in zip(paths, bodies, strict=True):
+            assert body == ((f"/{path}".encode() * 20000)[: len(f"/{path}") * 10000])
 
     run(main())
