@@ -70,6 +70,14 @@ class PackumentCache:
                 found.append((full, pending.result()))
         return found
 
+    def held_bytes(self) -> int:
+        """The size of the settled documents' bodies (what `clear()` lets go)."""
+        total = 0
+        for pending in self._entries.values():
+            if pending.done() and not pending.cancelled() and pending.exception() is None:
+                total += len(pending.result().body or b"")
+        return total
+
     def clear(self) -> None:
         """Forget the settled documents (their bodies are the bulk of a resolution's memory)."""
         for key, pending in list(self._entries.items()):

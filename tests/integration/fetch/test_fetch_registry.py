@@ -207,3 +207,31 @@ def test_offline_without_a_cached_packument(harness: Harness) -> None:
     manifest(harness, "pb")  # now cached: offline works
     got = harness.run(lambda s: s.manifest(parse_spec("pb"), where=WHERE), offline=True)
     assert got.manifest["version"] == "1.0.0" and len(harness.registry.requests) == 1
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 30])
+def test_forgetting_packuments_hands_memory_back_only_when_they_were_big(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, threshold: int
+) -> None:
+    """The C heap is trimmed after the packuments go only when they held at least
+    `_TRIM_HEAP_AT` bytes: loading ctypes for it costs more than a small resolution's few MB."""
+    import snpm.fetch.source as source_module
+
+    trims: list[int] = []
+    monkeypatch.setattr(source_module, "_TRIM_HEAP_AT", threshold)
+    monkeypatch.setattr(source_module, "_trim_heap", lambda: trims.append(1))
+    publish(harness.registry, "pb", ["1.0.0", "1.1.0"])
+    publish(harness.registry, "pc", ["2.0.0"])
+
+    async def body(source: FetchSource) -> tuple[int, int]:
+        await source.packument("pb")
+        await source.packument("pc")
+        held = source.ctx.packuments.held_bytes()
+        source.forget_packuments()
+        return held, len(source.ctx.packuments)
+
+    held, left = harness.run(body)
+    assert held > 0 and left == 0
+    assert trims == ([1] if threshold == 0 else [])
+    monkeypatch.undo()
+    source_module._trim_heap()  # glibc's malloc_trim through the process's own symbols: no error
