@@ -448,7 +448,7 @@ def _parse_problem(version: str, loose: bool) -> str | tuple[int, int, int, str 
 # Most registry versions are a plain x.y.z, which strict and loose parsing accept alike and whose
 # text is already canonical; at most 15 digits per part keeps them below 2**53.
 _MAIN = r"(0|[1-9][0-9]{0,14})\.(0|[1-9][0-9]{0,14})\.(0|[1-9][0-9]{0,14})"
-_PLAIN = re.compile(_MAIN + r"\Z")
+PLAIN_VERSION = _PLAIN = re.compile(_MAIN + r"\Z")
 # x.y.z-pre with strict identifiers: also canonical as written (short enough to skip length checks)
 _PRE_ID = "(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][a-zA-Z0-9-]*)"
 _PLAIN_PRERELEASE = re.compile(rf"{_MAIN}-({_PRE_ID}(?:\.{_PRE_ID})*)\Z")
@@ -461,6 +461,12 @@ def parse_cached(version: str, loose: bool, include_prerelease: bool) -> Version
     if plain is not None:
         major, minor, patch = int(plain[1]), int(plain[2]), int(plain[3])
         return _assemble(version, version, major, minor, patch, (), (), loose, include_prerelease)
+    if version[:1] == "v":
+        # `v1.2.3` (node's own version, among others): FULL and LOOSE both take one `v` first
+        plain = _PLAIN.match(version, 1)
+        if plain is not None:
+            major, minor, patch = int(plain[1]), int(plain[2]), int(plain[3])
+            return _assemble(version, version[1:], major, minor, patch, (), (), loose, include_prerelease)
     plain = _PLAIN_PRERELEASE.match(version)
     if plain is not None and len(version) <= MAX_LENGTH:
         major, minor, patch = int(plain[1]), int(plain[2]), int(plain[3])

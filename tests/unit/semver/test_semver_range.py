@@ -140,3 +140,39 @@ def test_outside_intersects_subset_simplify() -> None:
     assert semver.simplify_range(versions, r) is r
     # lengths are compared in UTF-16 units, as in JS: the emoji counts twice
     assert semver.simplify_range(["1.0.0", "1.2.3", "2.0.0"], "\U0001f600 1.2", loose=True) == "1.2.3"
+
+
+def test_plain_carets_tildes_and_v_versions_take_the_short_way_to_the_same_result() -> None:
+    """`^M.m.p`, `~M.m.p` and `vM.m.p` skip the big token patterns: for every flag and numbers
+    at the edges (zeros, 15 digits), the result is the one the patterns give."""
+    from snpm.semver import desugar
+    from snpm.semver.version import make_version, parse_cached
+
+    numbers = ["0", "1", "9", "10", "99", "123456789012345", "999999999999999"]
+    for major in numbers:
+        for minor in numbers[:4] + numbers[-1:]:
+            for patch in numbers[:3] + numbers[-1:]:
+                version = f"{major}.{minor}.{patch}"
+                for loose in (False, True):
+                    for include_prerelease in (False, True):
+                        flags = (loose, include_prerelease)
+                        assert desugar._replace_caret("^" + version, *flags) == (
+                            desugar._replace_caret_by_pattern("^" + version, *flags)
+                        )
+                        assert desugar._replace_tilde("~" + version, *flags) == (
+                            desugar._replace_tilde_by_pattern("~" + version, *flags)
+                        )
+                        short = parse_cached.__wrapped__("v" + version, *flags)
+                        long = make_version(
+                            int(major),
+                            int(minor),
+                            int(patch),
+                            (),
+                            (),
+                            raw="v" + version,
+                            loose=loose,
+                            include_prerelease=include_prerelease,
+                        )
+                        assert short is not None
+                        for field in type(short).__slots__:
+                            assert getattr(short, field) == getattr(long, field), (version, field)
