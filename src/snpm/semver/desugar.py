@@ -18,7 +18,6 @@ from functools import cache
 from snpm.ecmascript.numbers import number_to_string
 from snpm.ecmascript.strings import WHITESPACE, WHITESPACE_CLASS, WHITESPACE_RE, split_whitespace, trim
 from snpm.semver import tokens
-from snpm.semver.version import PLAIN_VERSION
 
 
 # COMPARATORTRIM (`(\s*)GTLT\s*(LOOSEPLAIN|XRANGEPLAIN)` → `$1$2$3`) only changes a text by dropping
@@ -27,6 +26,27 @@ from snpm.semver.version import PLAIN_VERSION
 @cache
 def _trimmable() -> re.Pattern[str]:
     return re.compile(f"[{WHITESPACE_CLASS}][v={WHITESPACE_CLASS}]*[0-9xX*]")
+
+
+# A text of plain comparators (`>= 0.8`, `>= 2.1.2 < 3.0.0`: engines ranges, mostly), one space
+# between them: COMPARATORTRIM's only change to it is dropping each space between an operator and
+# its number. Checked against the pattern in `test_semver_range`.
+_PLAIN_COMPARATORS = re.compile(
+    r"(?:[<>]=?|=)? ?[0-9]+(?:\.[0-9]+){0,2}(?: (?:[<>]=?|=)? ?[0-9]+(?:\.[0-9]+){0,2})*\Z"
+)
+_OPERATOR_SPACE = re.compile(r"([<>]=?|=) (?=[0-9])")
+
+
+def _trim_comparators(text: str) -> str:
+    """COMPARATORTRIM's substitution (`>= 1.2.3` → `>=1.2.3`), its pattern compiled only for texts
+    that are not plain comparators."""
+    if _PLAIN_COMPARATORS.match(text):
+        return _OPERATOR_SPACE.sub(r"\1", text)
+    return _trim_comparators_by_pattern(text)
+
+
+def _trim_comparators_by_pattern(text: str) -> str:
+    return tokens.COMPARATORTRIM.sub(tokens.COMPARATOR_TRIM_REPLACE, text)
 
 
 def _spaced(text: str, mark: str) -> bool:
@@ -95,125 +115,163 @@ def hyphen_replace(text: str, loose: bool, include_prerelease: bool) -> str:
     return pattern.sub(replace, text, count=1)
 
 
+# `M`, `M.m` or `M.m.p` in plain numbers (no `x`, no prerelease, no `v`): the usual operand of
+# `^`, `~` and comparison operators. For such a text CARET, TILDE and XRANGE (strict and loose) match
+# the whole of it with these numbers as their major, minor and patch groups, so the rewrites below
+# can take them from this small pattern instead: the big ones then compile (~0.5-1 ms each) only
+# for ranges that need them. `test_semver_range` checks each short way against its pattern.
+_NUMBERS = r"(0|[1-9][0-9]{0,14})(?:\.(0|[1-9][0-9]{0,14})(?:\.(0|[1-9][0-9]{0,14}))?)?\Z"
+_PLAIN_PARTIAL = re.compile(_NUMBERS)
+_PLAIN_X_RANGE = re.compile(r"((?:<|>)?=?)" + _NUMBERS)
+
+
+def _caret(
+    major: str | None, minor: str | None, patch: str | None, pre: str | None, include_prerelease: bool
+) -> str:
+    z = "-0" if include_prerelease else ""
+    if _is_x(major):
+        return ""
+    assert major is not None
+    if _is_x(minor):
+        return f">={major}.0.0{z} <{increment(major)}.0.0-0"
+    assert minor is not None
+    if _is_x(patch):
+        if major == "0":
+            return f">={major}.{minor}.0{z} <{major}.{increment(minor)}.0-0"
+        return f">={major}.{minor}.0{z} <{increment(major)}.0.0-0"
+    assert patch is not None
+    low = f">={major}.{minor}.{patch}-{pre}" if pre else f">={major}.{minor}.{patch}"
+    if major == "0":
+        if minor == "0":
+            return f"{low} <{major}.{minor}.{increment(patch)}-0"
+        return f"{low} <{major}.{increment(minor)}.0-0"
+    return f"{low} <{increment(major)}.0.0-0"
+
+
 def _replace_caret(comp: str, loose: bool, include_prerelease: bool) -> str:
     if not comp.startswith("^"):
         return comp
-    plain = PLAIN_VERSION.match(comp, 1)
+    plain = _PLAIN_PARTIAL.match(comp, 1)
     if plain is not None:
-        # `^M.m.p` with plain numbers, most ranges of most packages: what the replacement below
-        # gives for it, without compiling CARET (~1 ms) and running it
         major, minor, patch = plain.group(1, 2, 3)
-        low = f">={major}.{minor}.{patch}"
-        if major != "0":
-            return f"{low} <{increment(major)}.0.0-0"
-        if minor != "0":
-            return f"{low} <0.{increment(minor)}.0-0"
-        return f"{low} <0.0.{increment(patch)}-0"
+        return _caret(major, minor, patch, None, include_prerelease)
     return _replace_caret_by_pattern(comp, loose, include_prerelease)
 
 
 def _replace_caret_by_pattern(comp: str, loose: bool, include_prerelease: bool) -> str:
-    z = "-0" if include_prerelease else ""
-
     def replace(m: re.Match[str]) -> str:
         major, minor, patch, pre = m.group(1, 2, 3, 4)
-        if _is_x(major):
-            return ""
-        if _is_x(minor):
-            return f">={major}.0.0{z} <{increment(major)}.0.0-0"
-        if _is_x(patch):
-            if major == "0":
-                return f">={major}.{minor}.0{z} <{major}.{increment(minor)}.0-0"
-            return f">={major}.{minor}.0{z} <{increment(major)}.0.0-0"
-        low = f">={major}.{minor}.{patch}-{pre}" if pre else f">={major}.{minor}.{patch}"
-        if major == "0":
-            if minor == "0":
-                return f"{low} <{major}.{minor}.{increment(patch)}-0"
-            return f"{low} <{major}.{increment(minor)}.0-0"
-        return f"{low} <{increment(major)}.0.0-0"
+        return _caret(major, minor, patch, pre, include_prerelease)
 
     return (tokens.CARETLOOSE if loose else tokens.CARET).sub(replace, comp, count=1)
+
+
+def _tilde(
+    major: str | None, minor: str | None, patch: str | None, pre: str | None, include_prerelease: bool
+) -> str:
+    z = "-0" if include_prerelease else ""
+    if _is_x(major):
+        return ""
+    assert major is not None
+    if _is_x(minor):
+        return f">={major}.0.0{z} <{increment(major)}.0.0-0"
+    assert minor is not None
+    if _is_x(patch):
+        return f">={major}.{minor}.0{z} <{major}.{increment(minor)}.0-0"
+    if pre:
+        return f">={major}.{minor}.{patch}-{pre} <{major}.{increment(minor)}.0-0"
+    return f">={major}.{minor}.{patch} <{major}.{increment(minor)}.0-0"
 
 
 def _replace_tilde(comp: str, loose: bool, include_prerelease: bool) -> str:
     if not comp.startswith("~"):
         return comp
-    plain = PLAIN_VERSION.match(comp, 1)
-    if plain is not None:  # `~M.m.p` with plain numbers: as for carets, without TILDE
+    plain = _PLAIN_PARTIAL.match(comp, 1)
+    if plain is not None:
         major, minor, patch = plain.group(1, 2, 3)
-        return f">={major}.{minor}.{patch} <{major}.{increment(minor)}.0-0"
+        return _tilde(major, minor, patch, None, include_prerelease)
     return _replace_tilde_by_pattern(comp, loose, include_prerelease)
 
 
 def _replace_tilde_by_pattern(comp: str, loose: bool, include_prerelease: bool) -> str:
-    z = "-0" if include_prerelease else ""
-
     def replace(m: re.Match[str]) -> str:
         major, minor, patch, pre = m.group(1, 2, 3, 4)
-        if _is_x(major):
-            return ""
-        if _is_x(minor):
-            return f">={major}.0.0{z} <{increment(major)}.0.0-0"
-        if _is_x(patch):
-            return f">={major}.{minor}.0{z} <{major}.{increment(minor)}.0-0"
-        if pre:
-            return f">={major}.{minor}.{patch}-{pre} <{major}.{increment(minor)}.0-0"
-        return f">={major}.{minor}.{patch} <{major}.{increment(minor)}.0-0"
+        return _tilde(major, minor, patch, pre, include_prerelease)
 
     return (tokens.TILDELOOSE if loose else tokens.TILDE).sub(replace, comp, count=1)
+
+
+def _x_range(
+    whole: str,
+    gtlt: str,
+    major: str | None,
+    minor: str | None,
+    patch: str | None,
+    include_prerelease: bool,
+) -> str:
+    """`whole` is the word the x-range is (what comes back when it is a plain version)."""
+    if _invalid_x_range_order(major, minor, patch):
+        return whole
+    x_major = _is_x(major)
+    x_minor = x_major or _is_x(minor)
+    x_patch = x_minor or _is_x(patch)
+    if gtlt == "=" and x_patch:
+        gtlt = ""
+    pre = "-0" if include_prerelease else ""
+    if x_major:
+        # `>*` and `<*` allow nothing; anything else with a major x allows everything
+        return "<0.0.0-0" if gtlt in (">", "<") else "*"
+    assert major is not None
+    if gtlt and x_patch:
+        if x_minor:
+            minor = "0"
+        patch = "0"
+        if gtlt == ">":
+            # >1 => >=2.0.0, >1.2 => >=1.3.0
+            gtlt = ">="
+            if x_minor:
+                major = increment(major)
+                minor = "0"
+            else:
+                assert minor is not None
+                minor = increment(minor)
+            patch = "0"
+        elif gtlt == "<=":
+            # <=0.7.x is <0.8.0-0: every 0.7.x passes
+            gtlt = "<"
+            if x_minor:
+                major = increment(major)
+            else:
+                assert minor is not None
+                minor = increment(minor)
+        if gtlt == "<":
+            pre = "-0"
+        return f"{gtlt}{major}.{minor}.{patch}{pre}"
+    if x_minor:
+        return f">={major}.0.0{pre} <{increment(major)}.0.0-0"
+    if x_patch:
+        assert minor is not None
+        return f">={major}.{minor}.0{pre} <{major}.{increment(minor)}.0-0"
+    return whole
 
 
 def _replace_x_range(comp: str, loose: bool, include_prerelease: bool) -> str:
     comp = trim(comp)
     if tokens.SIMPLE_COMPARATOR.match(comp):
         return comp  # all three parts are numbers: the x-range rewrite gives the text back
+    if comp == "*":
+        return "*"  # XRANGE's major is `*`: everything (as `_x_range` says)
+    plain = _PLAIN_X_RANGE.match(comp)
+    if plain is not None:
+        gtlt, major, minor, patch = plain.group(1, 2, 3, 4)
+        return _x_range(comp, gtlt, major, minor, patch, include_prerelease)
+    return _replace_x_range_by_pattern(comp, loose, include_prerelease)
 
+
+def _replace_x_range_by_pattern(comp: str, loose: bool, include_prerelease: bool) -> str:
     def replace(m: re.Match[str]) -> str:
-        gtlt = m.group(1) or ""
         major, minor, patch = m.group(2, 3, 4)
-        if _invalid_x_range_order(major, minor, patch):
-            return comp
-        x_major = _is_x(major)
-        x_minor = x_major or _is_x(minor)
-        x_patch = x_minor or _is_x(patch)
-        if gtlt == "=" and x_patch:
-            gtlt = ""
-        pre = "-0" if include_prerelease else ""
-        if x_major:
-            # `>*` and `<*` allow nothing; anything else with a major x allows everything
-            return "<0.0.0-0" if gtlt in (">", "<") else "*"
-        assert major is not None
-        if gtlt and x_patch:
-            if x_minor:
-                minor = "0"
-            patch = "0"
-            if gtlt == ">":
-                # >1 => >=2.0.0, >1.2 => >=1.3.0
-                gtlt = ">="
-                if x_minor:
-                    major = increment(major)
-                    minor = "0"
-                else:
-                    assert minor is not None
-                    minor = increment(minor)
-                patch = "0"
-            elif gtlt == "<=":
-                # <=0.7.x is <0.8.0-0: every 0.7.x passes
-                gtlt = "<"
-                if x_minor:
-                    major = increment(major)
-                else:
-                    assert minor is not None
-                    minor = increment(minor)
-            if gtlt == "<":
-                pre = "-0"
-            return f"{gtlt}{major}.{minor}.{patch}{pre}"
-        if x_minor:
-            return f">={major}.0.0{pre} <{increment(major)}.0.0-0"
-        if x_patch:
-            assert minor is not None
-            return f">={major}.{minor}.0{pre} <{major}.{increment(minor)}.0-0"
-        return m.group(0)
+        return _x_range(m.group(0), m.group(1) or "", major, minor, patch, include_prerelease)
 
     return (tokens.XRANGELOOSE if loose else tokens.XRANGE).sub(replace, comp, count=1)
 
@@ -234,6 +292,8 @@ def parse_comparator(comp: str, loose: bool, include_prerelease: bool) -> str:
     comp = " ".join(_replace_x_range(word, loose, include_prerelease) for word in split_whitespace(comp))
     # `*` is ANDed with everything else, and '' already means any version: drop it.
     comp = trim(comp)
+    if comp == "*":
+        return ""  # what STAR's substitution leaves of it
     return tokens.STAR.sub("", comp, count=1) if "*" in comp else comp
 
 
@@ -252,7 +312,7 @@ def desugar(text: str, loose: bool, include_prerelease: bool) -> list[str]:
         text = tokens.BUILDSTRIP.sub("", text)
     text = hyphen_replace(text, loose, include_prerelease)
     if WHITESPACE_RE.search(text) and _trimmable().search(text):
-        text = tokens.COMPARATORTRIM.sub(tokens.COMPARATOR_TRIM_REPLACE, text)
+        text = _trim_comparators(text)
     if _spaced(text, "~") or _spaced(text, "~>"):
         text = tokens.TILDETRIM.sub(tokens.TILDE_TRIM_REPLACE, text)
     if _spaced(text, "^"):

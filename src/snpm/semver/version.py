@@ -431,8 +431,10 @@ def _parse_problem(version: str, loose: bool) -> str | tuple[int, int, int, str 
     text = trim(version)
     # FULL needs a digit first (after one `v`), LOOSE one after any `v`, `=` and whitespace: a text
     # without one fails without the regex, which then compiles only for texts that might match
+    # and both need a major, a minor and a patch: two dots (`1`, `>=1.2`, ranges mostly, fail here)
     start = text.lstrip(_LOOSE_LEAD) if loose else text[1:] if text[:1] == "v" else text
-    m = (tokens.LOOSE if loose else tokens.FULL).match(text) if start[:1] in _DIGITS else None
+    candidate = start[:1] in _DIGITS and start.count(".") >= 2
+    m = (tokens.LOOSE if loose else tokens.FULL).match(text) if candidate else None
     if not m:
         return f"Invalid Version: {version}"
     major, minor, patch = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -448,7 +450,7 @@ def _parse_problem(version: str, loose: bool) -> str | tuple[int, int, int, str 
 # Most registry versions are a plain x.y.z, which strict and loose parsing accept alike and whose
 # text is already canonical; at most 15 digits per part keeps them below 2**53.
 _MAIN = r"(0|[1-9][0-9]{0,14})\.(0|[1-9][0-9]{0,14})\.(0|[1-9][0-9]{0,14})"
-PLAIN_VERSION = _PLAIN = re.compile(_MAIN + r"\Z")
+_PLAIN = re.compile(_MAIN + r"\Z")
 # x.y.z-pre with strict identifiers: also canonical as written (short enough to skip length checks)
 _PRE_ID = "(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][a-zA-Z0-9-]*)"
 _PLAIN_PRERELEASE = re.compile(rf"{_MAIN}-({_PRE_ID}(?:\.{_PRE_ID})*)\Z")

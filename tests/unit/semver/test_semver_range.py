@@ -142,37 +142,84 @@ def test_outside_intersects_subset_simplify() -> None:
     assert semver.simplify_range(["1.0.0", "1.2.3", "2.0.0"], "\U0001f600 1.2", loose=True) == "1.2.3"
 
 
-def test_plain_carets_tildes_and_v_versions_take_the_short_way_to_the_same_result() -> None:
-    """`^M.m.p`, `~M.m.p` and `vM.m.p` skip the big token patterns: for every flag and numbers
-    at the edges (zeros, 15 digits), the result is the one the patterns give."""
+def test_plain_operands_take_the_short_way_to_the_same_result() -> None:
+    """`^1`, `~1.2`, `>=0.8`, `1.2.3`, `*`, `vM.m.p`, `>= 2.1.2 < 3`: plain operands skip the big
+    token patterns. For every flag and numbers at the edges (zeros, 15 digits), each short way gives
+    what its pattern gives."""
+    import itertools
+    import random
+
     from snpm.semver import desugar
     from snpm.semver.version import make_version, parse_cached
 
-    numbers = ["0", "1", "9", "10", "99", "123456789012345", "999999999999999"]
-    for major in numbers:
-        for minor in numbers[:4] + numbers[-1:]:
-            for patch in numbers[:3] + numbers[-1:]:
-                version = f"{major}.{minor}.{patch}"
-                for loose in (False, True):
-                    for include_prerelease in (False, True):
-                        flags = (loose, include_prerelease)
-                        assert desugar._replace_caret("^" + version, *flags) == (
-                            desugar._replace_caret_by_pattern("^" + version, *flags)
-                        )
-                        assert desugar._replace_tilde("~" + version, *flags) == (
-                            desugar._replace_tilde_by_pattern("~" + version, *flags)
-                        )
-                        short = parse_cached.__wrapped__("v" + version, *flags)
-                        long = make_version(
-                            int(major),
-                            int(minor),
-                            int(patch),
-                            (),
-                            (),
-                            raw="v" + version,
-                            loose=loose,
-                            include_prerelease=include_prerelease,
-                        )
-                        assert short is not None
-                        for field in type(short).__slots__:
-                            assert getattr(short, field) == getattr(long, field), (version, field)
+    numbers = ["0", "1", "9", "10", "123456789012345", "999999999999999"]
+    operands = [
+        ".".join(parts)
+        for size in (1, 2, 3)
+        for parts in itertools.product(numbers if size == 1 else numbers[:3] + numbers[-1:], repeat=size)
+    ]
+    flags = list(itertools.product((False, True), repeat=2))
+    for operand in operands:
+        for loose, include_prerelease in flags:
+            options = (loose, include_prerelease)
+            for mark, short, long in (
+                ("^", desugar._replace_caret, desugar._replace_caret_by_pattern),
+                ("~", desugar._replace_tilde, desugar._replace_tilde_by_pattern),
+            ):
+                assert short(mark + operand, *options) == long(mark + operand, *options), mark + operand
+            for operator in ("", "=", "<", ">", "<=", ">="):
+                word = operator + operand
+                assert desugar._replace_x_range(word, *options) == (
+                    desugar._replace_x_range_by_pattern(word, *options)
+                ), word
+        if operand.count(".") == 2:
+            major, minor, patch = operand.split(".")
+            for loose, include_prerelease in flags:
+                short_version = parse_cached.__wrapped__("v" + operand, loose, include_prerelease)
+                long_version = make_version(
+                    int(major),
+                    int(minor),
+                    int(patch),
+                    (),
+                    (),
+                    raw="v" + operand,
+                    loose=loose,
+                    include_prerelease=include_prerelease,
+                )
+                assert short_version is not None
+                for field in type(short_version).__slots__:
+                    assert getattr(short_version, field) == getattr(long_version, field), (operand, field)
+    for loose, include_prerelease in flags:
+        assert desugar._replace_x_range("*", loose, include_prerelease) == (
+            desugar._replace_x_range_by_pattern("*", loose, include_prerelease)
+        )
+    # comparator texts, one space apart (as ranges are by then): plain ones and near misses
+    rng = random.Random(11)
+    pieces = [
+        "<",
+        ">",
+        "<=",
+        ">=",
+        "=",
+        "=>",
+        "~",
+        "^",
+        "",
+        " ",
+        "1",
+        "0",
+        "12",
+        "1.2",
+        "1.2.3",
+        "01",
+        "x",
+        "*",
+        "v",
+        "-",
+    ]
+    for _ in range(20000):
+        words = (
+            "".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 4))
+        )
+        text = " ".join(" ".join(words).split())
+        assert desugar._trim_comparators(text) == desugar._trim_comparators_by_pattern(text), text
