@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 
 __all__ = ["CachePolicy", "media_types"]
 
@@ -42,14 +41,61 @@ def _parse_int(value: object) -> int:
     return int(found.group(1)) if found else 0
 
 
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _parse_date_ms(value: str | None) -> float | None:
     """JS Date.parse of an HTTP date; None where JS gives NaN."""
     if not value:
         return None
+    fixdate = _imf_fixdate_ms(value)
+    if fixdate is not None:
+        return fixdate
+    # any other form, or an impossible date: email.utils' reading (imported here: ~2.5 ms, for
+    # the rare server that does not send the usual form)
+    from email.utils import parsedate_to_datetime
+
     try:
         return parsedate_to_datetime(value).timestamp() * 1000
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def _imf_fixdate_ms(value: str) -> float | None:
+    """A valid `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's preferred form, what servers send) in
+    epoch ms, as `parsedate_to_datetime` reads it; None for anything else."""
+    parts = value.split()
+    if len(parts) != 6 or not parts[0].endswith(",") or parts[5] != "GMT":
+        return None
+    month = _MONTHS.get(parts[2])
+    clock = parts[4].split(":")
+    numbers = (parts[1], parts[3], *clock)
+    if month is None or len(clock) != 3 or not all(n.isascii() and n.isdigit() for n in numbers):
+        return None
+    day, year, hour, minute, second = (int(n) for n in numbers)
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    last_day = 29 if month == 2 and leap else _MONTH_DAYS[month - 1]
+    if len(parts[3]) != 4 or not (year >= 1000 and 1 <= day <= last_day):
+        return None
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return (_days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1000.0
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's algorithm)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
 
 
 def _parse_cache_control(header: str | None) -> dict[str, str | bool]:

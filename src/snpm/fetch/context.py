@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import tempfile
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -148,6 +147,8 @@ class FetchContext(msgspec.Struct):
         parent = content.tmp_dir(self.cache_dir) if self.cache_dir is not None else None
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here: ~2 ms of imports (random, bisect) an install that fetches seldom needs
+
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
         if self._temp_dirs is None:
             self._temp_dirs = []

@@ -385,3 +385,40 @@ def test_concurrent_stores_of_one_url_keep_whole_lines(tmp_path: Path) -> None:
     lines = index.read_bucket(index.bucket_path(tmp_path, cache_key(URL)))
     assert len(lines) == 12
     assert {line.size for line in lines} == {2, 3}
+
+
+def test_http_dates_read_as_email_utils_reads_them() -> None:
+    """The usual `Sun, 06 Nov 1994 08:49:37 GMT` is read without email.utils (~2.5 ms to import):
+    valid or not (31 Feb, hour 24, second 60, three-digit years), every date gives what
+    `parsedate_to_datetime` gives, and other forms still go to it."""
+    import random
+
+    from snpm.cache.http_policy import _imf_fixdate_ms, _parse_date_ms
+
+    rng = random.Random(5)
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    texts = [
+        "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994",
+        "Sun, 06 Nov 1994 08:49:37 +0100",
+        "Sun, 06 Nov 994 08:49:37 GMT",
+        "Sun, 29 Feb 2000 00:00:00 GMT",
+        "Sun, 29 Feb 1900 00:00:00 GMT",
+        "nonsense",
+    ]
+    for _ in range(20000):
+        year = rng.choice([rng.randint(1000, 9999), rng.randint(1960, 2100), 2000, 1900])
+        texts.append(
+            f"{rng.choice(days)}, {rng.randint(0, 32):02d} {rng.choice(months)} {year} "
+            f"{rng.randint(0, 24):02d}:{rng.randint(0, 60):02d}:{rng.randint(0, 61):02d} GMT"
+        )
+    read_directly = 0
+    for text in texts:
+        try:
+            expected: float | None = email.utils.parsedate_to_datetime(text).timestamp() * 1000
+        except (TypeError, ValueError, IndexError, OverflowError):
+            expected = None
+        assert _parse_date_ms(text) == expected, text
+        read_directly += _imf_fixdate_ms(text) is not None
+    assert read_directly > 15000
