@@ -851,7 +851,9 @@ class ReifySession:
 
     async def _extract_to(self, node: Node, dest: str) -> None:
         """Make `dest` hold the package of `node` (its own folder, or its store folder when linked)."""
-        if node.integrity and _extractable(node) and await self._link_stored(node.integrity, dest):
+        # one stat says whether the store has it: a package it lacks goes straight to its fetch,
+        # not through the thread pool (busy linking the others) to learn the same
+        if node.integrity and self._stored(node) and await self._link_stored(node.integrity, dest):
             return
         res = self._fetch_spec(node)
         if res is None:
