@@ -183,6 +183,13 @@ def test_version_outside_git_and_failures(tmp_path: Path) -> None:
     pair.same(["version", "patch"])
     pair.write("package.json", {"name": "x", "version": "1.0.0", "scripts": {"postversion": "exit 2"}})
     pair.same(["version", "patch"])
+    # a JSON array: read as having no fields, bumped from 0.0.0, written back as the array it was
+    pair.write("package.json", '[{"name":"a"}, 2]')
+    pair.same(["version", "patch"])
+    pair.write("package.json", "[\n  1,\n  2\n]\n")
+    pair.same(["version", "minor"])
+    pair.write("package.json", '"just text"')  # npm crashes (a TypeError); snpm: EJSONPARSE
+    assert pair.world.run_snpm(["version", "patch"]).code != 0
     print(pair.report("version differential: version_outside_git_and_failures"))
 
 

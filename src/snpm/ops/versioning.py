@@ -135,9 +135,14 @@ async def bump_version(
     """libnpmversion(newversion, {path, ...}): the new version, with files, git and scripts done."""
     package_json = path / "package.json"
     file = _read_json(package_json)
-    if not isinstance(file.value, dict):
+    if isinstance(file.value, list):
+        # JS reads an array's fields as undefined and keeps the ones it is given out of JSON: the
+        # bump goes from 0.0.0 and the file is written back as the array it was
+        pkg: JsonObject = {}
+    elif isinstance(file.value, dict):
+        pkg = file.value
+    else:
         raise SnpmError("Invalid package.json: not a JSON object", code="EJSONPARSE", path=str(package_json))
-    pkg: JsonObject = file.value
     raw_current = pkg.get("version")
     current = raw_current if isinstance(raw_current, str) and raw_current else "0.0.0"
     current_clean = semver.clean(current)
@@ -156,7 +161,7 @@ async def bump_version(
 
     pkg["version"] = new_v
     pkg.pop("_id", None)
-    _write_json(package_json, file, pkg)
+    _write_json(package_json, file, pkg if isinstance(file.value, dict) else file.value)
     locks: list[Path] = []
     for lock in (path / "package-lock.json", path / "npm-shrinkwrap.json"):
         try:
