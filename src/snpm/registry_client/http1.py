@@ -118,7 +118,7 @@ class _Connection:
             return True
         try:
             readable, _, _ = select.select([sock.fileno()], [], [], 0)
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # e.g. a descriptor past select's limit: never hedged
             return False
         return not readable
 
