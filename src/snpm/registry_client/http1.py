@@ -24,6 +24,9 @@ What it does, as @npmcli/agent and minipass-fetch do for npm:
   at most one request in ten (plus two): a server slow for everyone gets little extra load. The
   late attempt's connection is closed (it cannot be reused before its answer).
 
+Size: one client whose parts share the connection state: the pool and its limits, the exchange and
+the body framings, and the hedging that watches an exchange and cuts it off.
+
 Failures are raised as `ConnectError` (no connection could be made: its `os_error` is the cause),
 `DisconnectedError` (the connection closed before a response), `PayloadError` (the body ended early or
 is malformed) or TimeoutError; `snpm.registry_client.responses.network_error` turns them into

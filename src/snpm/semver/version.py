@@ -10,6 +10,9 @@ compared by the faithful identifier walk instead.
 
 Differences from the JS class, on purpose: `inc()` returns a new Version instead of mutating, and
 `prerelease`/`build` are tuples. JS's `Error` from `inc()` is `ValueError`; its TypeErrors are TypeError.
+
+Size: one class and the parsing that builds it, including the fast paths for plain versions (most of
+what a registry holds) beside the exact one they must agree with.
 """
 
 from __future__ import annotations
